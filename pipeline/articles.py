@@ -1,0 +1,74 @@
+"""Build the article record from a feed entry, its fetched page and the extraction result.
+
+Whatever went wrong upstream, an entry always becomes an article: a failed fetch or an
+empty extraction falls back to the feed's title and summary with the reason recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from pipeline.extract import Extracted, strip_html
+from pipeline.records import Article, Entry
+from pipeline.simhash import bands, simhash, to_hex
+from pipeline.urls import canonical_url, domain_of
+
+
+def _status(fetch_error: str | None, extracted: Extracted | None) -> tuple[str, str | None]:
+    if fetch_error:
+        return "fetch_failed", fetch_error
+    if extracted is None:
+        return "skipped", "page not fetched"
+    if extracted.status == "ok":
+        return "ok", None
+    return ("no_text" if extracted.status == "no_text" else "extraction_error"), extracted.error
+
+
+def build_article(
+    entry: Entry,
+    now: datetime,
+    extracted: Extracted | None = None,
+    fetch_error: str | None = None,
+    fetch_status: int | None = None,
+    final_url: str | None = None,
+) -> Article:
+    """Merge feed metadata with the page's; the page wins where it has a value."""
+    status, error = _status(fetch_error, extracted)
+    summary = strip_html(entry.summary) or None
+    if status == "ok" and extracted is not None:
+        text = extracted.text
+    else:
+        text = "\n\n".join(p for p in (entry.title, summary) if p)
+    page = extracted or Extracted(status="none")
+    url = final_url or entry.link
+    canonical = entry.canonical_url
+    if page.canonical_url:
+        # Kept for display/search; the id stays on the feed link's canonical form so that a
+        # re-run (which sees the feed link before fetching) recognises the article.
+        canonical = canonical_url(page.canonical_url)
+    signature = simhash(text) if status == "ok" else None
+    return Article(
+        article_id=entry.article_id,
+        url=url,
+        canonical_url=canonical,
+        feed_id=entry.feed_id,
+        feed_name=entry.feed_name,
+        feed_url=entry.feed_url,
+        domain=domain_of(url),
+        title=page.title or entry.title,
+        summary=summary,
+        text=text,
+        author=page.author or entry.author,
+        sitename=page.sitename,
+        language=entry.language or page.language,
+        published_at=entry.published_at or page.published_at,
+        indexed_at=now,
+        tags=list(entry.tags),
+        extraction_status=status,
+        extraction_error=error,
+        fetch_status=fetch_status,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        simhash=to_hex(signature) if signature is not None else None,
+        simhash_bands=bands(signature) if signature is not None else [],
+    )

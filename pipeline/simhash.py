@@ -1,0 +1,59 @@
+"""A cheap near-duplicate signature (64-bit SimHash over word shingles), computed at ingest.
+
+The same wire story syndicated by several outlets differs in boiler-plate only; its SimHash
+differs in a few bits. Four 16-bit bands are indexed as keywords so candidates are found with
+a ``terms`` query, then confirmed by Hamming distance: no scripts, core Elasticsearch only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+WORD = re.compile(r"\w+", re.UNICODE)
+BITS = 64
+BANDS = 4
+MAX_DISTANCE = 3
+
+
+def _shingles(text: str, size: int = 3) -> list[str]:
+    words = WORD.findall(text.lower())
+    if len(words) < size:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
+def simhash(text: str) -> int | None:
+    """64-bit SimHash of ``text``; None for texts too short to compare."""
+    shingles = _shingles(text)
+    if len(shingles) < 8:
+        return None
+    weights = [0] * BITS
+    for shingle in shingles:
+        value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+        for bit in range(BITS):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+
+
+def to_hex(value: int) -> str:
+    """Fixed-width hex for storage as a keyword."""
+    return f"{value:016x}"
+
+
+def bands(value: int) -> list[str]:
+    """Band keys: two signatures within MAX_DISTANCE bits share at least one band."""
+    width = BITS // BANDS
+    return [f"{i}:{(value >> (i * width)) & ((1 << width) - 1):04x}" for i in range(BANDS)]
+
+
+def distance(a: str | int, b: str | int) -> int:
+    """Hamming distance between two signatures (ints or hex strings)."""
+    x = int(a, 16) if isinstance(a, str) else a
+    y = int(b, 16) if isinstance(b, str) else b
+    return (x ^ y).bit_count()
+
+
+def is_near_duplicate(a: str | int | None, b: str | int | None) -> bool:
+    """True when both signatures exist and differ in at most MAX_DISTANCE bits."""
+    return a is not None and b is not None and distance(a, b) <= MAX_DISTANCE

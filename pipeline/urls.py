@@ -1,0 +1,64 @@
+"""Canonical URLs and the content-derived ids built on them.
+
+The article id is a hash of the canonical URL, so the same story reached through two feeds,
+or with different tracking parameters, is one document and a re-run is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "ga_", "_hs", "hsa_", "oly_", "vero_", "at_")
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mkt_tok", "ref", "ref_src",
+    "cmpid", "cmp", "ncid", "ocid", "icid", "smid", "sr_share", "share", "taid", "xtor",
+    "__twitter_impression", "s_cid", "soc_src", "soc_trk", "spm",
+    "CMP", "at_medium", "at_campaign",
+}
+
+
+def canonical_url(url: str) -> str:
+    """Normalise a link: lower-case host, no fragment, no tracking parameters, sorted query."""
+    url = url.strip()
+    try:
+        url = normalize_url(url, strict=False, trailing_slash=True)
+    except Exception:  # noqa: BLE001 - courlan rejects odd URLs; fall back to our own pass
+        pass
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    netloc = parts.netloc.lower()
+    if netloc.endswith(":80") and parts.scheme == "http":
+        netloc = netloc[:-3]
+    if netloc.endswith(":443") and parts.scheme == "https":
+        netloc = netloc[:-4]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def stable_id(*parts: str) -> str:
+    """A short, deterministic document id from content parts."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:32]
+
+
+def article_id(canonical: str) -> str:
+    """The article id: a hash of its canonical URL."""
+    return stable_id("article", canonical)
+
+
+def feed_id(url: str) -> str:
+    """The feed id: a hash of the feed's canonical URL."""
+    return stable_id("feed", canonical_url(url))
+
+
+def domain_of(url: str) -> str:
+    """Host without ``www.``, for source facets."""
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
