@@ -50,7 +50,7 @@ def build_article(
     signature = simhash(text) if status == "ok" else None
     return Article(
         article_id=entry.article_id,
-        url=url,
+        url=canonical,  # what readers and alerts link to: no tracking parameters
         canonical_url=canonical,
         feed_id=entry.feed_id,
         feed_name=entry.feed_name,

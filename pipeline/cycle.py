@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing as mp
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +27,7 @@ from pipeline.elastic import Indices, ensure_templates
 from pipeline.enrich import AnalyzerLike, analyse_articles
 from pipeline.extract import extract_article
 from pipeline.feeds import (
+    ParsedFeed,
     conditional_headers,
     entries_from,
     is_due,
@@ -117,23 +121,33 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+PARALLEL_PARSE_MIN_FEEDS = 32
+
+
+def _parse_pool(feeds: int) -> ProcessPoolExecutor | None:
+    """Worker processes for feed parsing (CPU-bound) when there are enough feeds to pay off."""
+    workers = os.cpu_count() or 1
+    if feeds < PARALLEL_PARSE_MIN_FEEDS or workers < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+
+
 def _apply_feed_result(
-    state: FeedState, spec: FeedSpec, result: FetchResult, now: datetime,
-    settings: Settings, summary: PollSummary,
+    state: FeedState, spec: FeedSpec, result: FetchResult, parsed: ParsedFeed | None,
+    now: datetime, settings: Settings, summary: PollSummary,
 ) -> None:
     interval = timedelta(minutes=spec.interval_minutes) if spec.interval_minutes else None
     if result.not_modified:
         record_success(state, now, 304, result.headers, interval, None, 0)
         summary.not_modified += 1
         return
-    if not result.ok:
+    if not result.ok or parsed is None:
         kind = result.error_kind or "http_status"
         message = result.error or f"HTTP {result.status}"
         record_failure(state, now, result.status, kind, message, settings.max_backoff_minutes)
         summary.failed += 1
         summary.failures.append({"feed": spec.url, "kind": kind, "error": message})
         return
-    parsed = parse_feed_document(result.body, result.headers.get("content-type"))
     if parsed.error:
         record_failure(state, now, result.status, "not_a_feed", parsed.error,
                        settings.max_backoff_minutes)
@@ -143,6 +157,23 @@ def _apply_feed_result(
     entries = entries_from(parsed, spec)
     record_success(state, now, result.status or 200, result.headers, interval, parsed, len(entries))
     summary.entries.extend(entries)
+
+
+async def _fetch_and_parse(
+    fetcher: Fetcher, pool: ProcessPoolExecutor | None, url: str, headers: dict[str, str],
+) -> tuple[FetchResult, ParsedFeed | None]:
+    """Fetch one feed and parse it off the event loop, so parsing overlaps other fetches."""
+    result = await fetcher.fetch(url, headers)
+    if not result.ok or result.not_modified:
+        return result, None
+    loop = asyncio.get_running_loop()
+    try:
+        parsed = await loop.run_in_executor(
+            pool, parse_feed_document, result.body, result.headers.get("content-type")
+        )
+    except Exception as exc:  # noqa: BLE001 - a dead worker must not stop the cycle
+        parsed = ParsedFeed(error=f"feed parser failed: {type(exc).__name__}: {exc}")
+    return result, parsed
 
 
 async def poll_feeds_async(
@@ -157,12 +188,20 @@ async def poll_feeds_async(
     due = [(spec, state) for spec, state in zip(specs, states, strict=True)
            if force or is_due(state, now)]
     summary.backing_off = len(specs) - len(due)
-    async with Fetcher(fetch_policy(settings)) as fetcher:
-        results = await fetcher.fetch_many([(spec.url, conditional_headers(st)) for spec, st in due])
-    for (spec, state), result in zip(due, results, strict=True):
+    pool = _parse_pool(len(due))
+    try:
+        async with Fetcher(fetch_policy(settings)) as fetcher:
+            outcomes = await asyncio.gather(*(
+                _fetch_and_parse(fetcher, pool, spec.url, conditional_headers(state))
+                for spec, state in due
+            ))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    for (spec, state), (result, parsed) in zip(due, outcomes, strict=True):
         summary.polled += 1
         try:
-            _apply_feed_result(state, spec, result, now, settings, summary)
+            _apply_feed_result(state, spec, result, parsed, now, settings, summary)
         except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the rest
             record_failure(state, now, result.status, "internal", repr(exc),
                            settings.max_backoff_minutes)
@@ -195,7 +234,7 @@ def build_articles(entries: Sequence[Entry], pages: Sequence[FetchResult]) -> li
     for entry, page in zip(entries, pages, strict=True):
         try:
             if not page.ok or page.not_modified:
-                error = page.error or f"HTTP {page.status}"
+                error = f"{page.error_kind or 'http_status'}: {page.error or f'HTTP {page.status}'}"
                 articles.append(build_article(entry, now, fetch_error=error,
                                               fetch_status=page.status, final_url=page.final_url))
                 continue

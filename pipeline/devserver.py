@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,7 @@ class SiteServer:
     root: Path
     host: str = "127.0.0.1"
     port: int = 0
+    delay: float = 0.0  # seconds added to every response: simulated network latency
     requests: list[dict[str, str | None]] = field(default_factory=list)
     overrides: dict[str, bytes] = field(default_factory=dict)
 
@@ -40,6 +42,8 @@ class SiteServer:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 path = unquote(urlsplit(self.path).path)
+                if site.delay:
+                    time.sleep(site.delay)
                 site.requests.append({
                     "path": path, "if_none_match": self.headers.get("If-None-Match"),
                     "if_modified_since": self.headers.get("If-Modified-Since"),
@@ -95,13 +99,14 @@ class SiteServer:
 def main() -> None:
     """``python -m pipeline.devserver DIR --port N``: serve until interrupted."""
     import argparse
-    import time
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds added per response")
     args = parser.parse_args()
-    server = SiteServer(Path(args.root), port=args.port).start()
+    server = SiteServer(Path(args.root), host=args.host, port=args.port, delay=args.delay).start()
     print(f"serving {args.root} at {server.base_url}", flush=True)
     try:
         while True:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 WORD = re.compile(r"\w+", re.UNICODE)
 BITS = 64
 BANDS = 4
@@ -28,12 +30,14 @@ def simhash(text: str) -> int | None:
     shingles = _shingles(text)
     if len(shingles) < 8:
         return None
-    weights = [0] * BITS
-    for shingle in shingles:
-        value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    # One row of 64 bits per shingle (bit 0 = least significant); a bit is set in the
+    # signature when more than half of the shingles have it set.
+    values = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+    bits = np.unpackbits(values.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    ones = bits.sum(axis=0, dtype=np.int64)
+    set_bits = ones * 2 > len(shingles)
+    return sum(1 << i for i in np.flatnonzero(set_bits).tolist())
 
 
 def to_hex(value: int) -> str:

@@ -6,6 +6,7 @@ or with different tracking parameters, is one document and a re-run is a no-op.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,10 +24,8 @@ TRACKING_PARAMS = {
 def canonical_url(url: str) -> str:
     """Normalise a link: lower-case host, no fragment, no tracking parameters, sorted query."""
     url = url.strip()
-    try:
+    with contextlib.suppress(Exception):  # courlan rejects odd URLs; our own pass still runs
         url = normalize_url(url, strict=False, trailing_slash=True)
-    except Exception:  # noqa: BLE001 - courlan rejects odd URLs; fall back to our own pass
-        pass
     parts = urlsplit(url)
     query = [
         (k, v)

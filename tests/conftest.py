@@ -12,6 +12,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
+from pipeline.devserver import SiteServer
 from pipeline.elastic import Indices, drop_prefix, ensure_templates, make_client, wait_for_cluster
 
 TESTS = Path(__file__).resolve().parent
@@ -52,10 +53,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def seed_site() -> Iterator["SiteServer"]:
+def seed_site() -> Iterator[SiteServer]:
     """seeds/ served on 127.0.0.1 (feed links point back at the same server)."""
-    from tests.sitedir import SiteServer
-
     server = SiteServer(SEEDS).start()
     yield server
     server.stop()

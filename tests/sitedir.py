@@ -1,4 +1,4 @@
-"""Tests serve folders with the same server the demo uses."""
+"""Kept for older imports: the site server lives in pipeline.devserver."""
 
 from pipeline.devserver import SiteServer
 

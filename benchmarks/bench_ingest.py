@@ -1,0 +1,89 @@
+"""Extraction + indexing benchmark: ms per article for newsmon's stage vs trafilatura alone.
+
+Both run in this process on the same fixture pages. "trafilatura alone" is
+``trafilatura.extract(html)``; "newsmon" is what a cycle does per page after fetching:
+decode, ``extract_article`` (trafilatura with metadata), build the record (hashes, SimHash)
+and bulk-index it into Elasticsearch (one bulk request for all pages, then a refresh).
+
+    python benchmarks/bench_ingest.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import trafilatura
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.articles import build_article  # noqa: E402
+from pipeline.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
+from pipeline.extract import extract_article  # noqa: E402
+from pipeline.index import index_articles  # noqa: E402
+from pipeline.records import Entry  # noqa: E402
+from pipeline.urls import article_id, canonical_url  # noqa: E402
+
+PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "articles"
+
+
+def load_pages() -> list[tuple[str, str]]:
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(PAGES.glob("*/*.html"))]
+
+
+def run_trafilatura(pages: list[tuple[str, str]]) -> float:
+    started = time.perf_counter()
+    for _name, html in pages:
+        trafilatura.extract(html)
+    return time.perf_counter() - started
+
+
+def run_newsmon(pages: list[tuple[str, str]], es, indices: Indices, round_no: int) -> float:
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    docs = []
+    for name, html in pages:
+        link = f"https://bench.example/{round_no}/{name}"
+        canon = canonical_url(link)
+        entry = Entry("feed", "bench", "https://bench.example/feed", link, canon, article_id(canon))
+        extracted = extract_article(html, link)
+        docs.append(build_article(entry, now, extracted, None, 200, link).to_doc())
+    result = index_articles(es, docs, indices)
+    es.indices.refresh(index=indices.articles)
+    assert not result.errors, result.errors[:3]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    pages = load_pages()
+    es = make_client()
+    indices = Indices(f"bench-{uuid.uuid4().hex[:8]}")
+    ensure_templates(es, indices)
+    try:
+        run_trafilatura(pages[:5])  # warm caches and imports for both
+        traf, ours = [], []
+        for r in range(args.rounds):
+            traf.append(run_trafilatura(pages))
+            ours.append(run_newsmon(pages, es, indices, r))
+    finally:
+        drop_prefix(es, indices)
+    n = len(pages)
+    t_ms = statistics.median(traf) / n * 1000
+    o_ms = statistics.median(ours) / n * 1000
+    print(f"{n} fixture pages, median of {args.rounds} rounds")
+    print(f"{'stage':<44}{'ms/article':>12}")
+    print(f"{'trafilatura.extract alone':<44}{t_ms:>12.1f}")
+    print(f"{'newsmon extract + record + bulk index':<44}{o_ms:>12.1f}")
+    print(f"ratio newsmon / trafilatura: {o_ms / t_ms:.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
