@@ -157,3 +157,19 @@ def test_private_address_refused_by_default(es, indices, settings, seed_site):
     es.indices.refresh(index=indices.feeds)
     (state,) = load_states(es, indices, [FeedSpec(seed_site.url("feed.xml"), "Seed")])
     assert state.last_error_kind == "blocked_address" and "127.0.0.1" in state.last_error
+
+
+def test_failing_feed_backs_off_and_is_visible(es, indices, settings, seed_site):
+    specs = [FeedSpec(seed_site.url("feed.xml"), "Seed"), FeedSpec(seed_site.url("gone.xml"), "Gone")]
+    first = run_cycle(es, indices, specs, settings)
+    assert first.poll.failed == 1 and first.ingest.indexed == 4
+    second = run_cycle(es, indices, specs, settings)
+    assert second.poll.backing_off == 1 and second.poll.polled == 1
+    assert sum(r["path"] == "/gone.xml" for r in seed_site.requests) == 1, "not hammered"
+    forced = run_cycle(es, indices, specs, settings, force=True)
+    assert forced.poll.failed == 1
+    es.indices.refresh(index=indices.feeds)
+    failing = es.search(index=indices.feeds, query={"term": {"healthy": False}})["hits"]["hits"]
+    assert [h["_source"]["name"] for h in failing] == ["Gone"]
+    assert failing[0]["_source"]["consecutive_failures"] == 2
+    assert failing[0]["_source"]["last_status"] == 404
