@@ -124,12 +124,23 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 PARALLEL_PARSE_MIN_FEEDS = 32
 
 
-def _parse_pool(feeds: int) -> ProcessPoolExecutor | None:
-    """Worker processes for feed parsing (CPU-bound) when there are enough feeds to pay off."""
-    workers = os.cpu_count() or 1
-    if feeds < PARALLEL_PARSE_MIN_FEEDS or workers < 2:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+class ParsePool:
+    """Worker processes for feed parsing (CPU-bound), started only when a body needs parsing
+    and only for batches big enough to pay for the start-up; small batches parse in a thread."""
+
+    def __init__(self, feeds: int) -> None:
+        self.enabled = feeds >= PARALLEL_PARSE_MIN_FEEDS and (os.cpu_count() or 1) >= 2
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor | None:
+        if self.enabled and self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=os.cpu_count(), mp_context=mp.get_context("forkserver"))
+        return self._executor
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
 
 
 def _apply_feed_result(
@@ -160,7 +171,7 @@ def _apply_feed_result(
 
 
 async def _fetch_and_parse(
-    fetcher: Fetcher, pool: ProcessPoolExecutor | None, url: str, headers: dict[str, str],
+    fetcher: Fetcher, pool: ParsePool, url: str, headers: dict[str, str],
 ) -> tuple[FetchResult, ParsedFeed | None]:
     """Fetch one feed and parse it off the event loop, so parsing overlaps other fetches."""
     result = await fetcher.fetch(url, headers)
@@ -169,7 +180,7 @@ async def _fetch_and_parse(
     loop = asyncio.get_running_loop()
     try:
         parsed = await loop.run_in_executor(
-            pool, parse_feed_document, result.body, result.headers.get("content-type")
+            pool.executor(), parse_feed_document, result.body, result.headers.get("content-type")
         )
     except Exception as exc:  # noqa: BLE001 - a dead worker must not stop the cycle
         parsed = ParsedFeed(error=f"feed parser failed: {type(exc).__name__}: {exc}")
@@ -188,7 +199,7 @@ async def poll_feeds_async(
     due = [(spec, state) for spec, state in zip(specs, states, strict=True)
            if force or is_due(state, now)]
     summary.backing_off = len(specs) - len(due)
-    pool = _parse_pool(len(due))
+    pool = ParsePool(len(due))
     try:
         async with Fetcher(fetch_policy(settings)) as fetcher:
             outcomes = await asyncio.gather(*(
@@ -196,8 +207,7 @@ async def poll_feeds_async(
                 for spec, state in due
             ))
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        pool.shutdown()
     for (spec, state), (result, parsed) in zip(due, outcomes, strict=True):
         summary.polled += 1
         try:
