@@ -43,7 +43,7 @@ def news_alerts() -> None:
     @task
     def evaluate_rules() -> dict[str, Any]:
         """Run every rule once: query what is new since its checkpoint, email, record."""
-        from _newsmon_conn import newsmon_context, smtp_transport
+        from _newsmon_conn import mail_sender, newsmon_context, smtp_transport
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.alerting import run_alerts_once
@@ -52,7 +52,8 @@ def news_alerts() -> None:
         ctx = newsmon_context()
         transport = smtp_transport(ctx.settings)
         try:
-            result = run_alerts_once(ctx.es, ctx.indices, ctx.settings, transport=transport)
+            result = run_alerts_once(ctx.es, ctx.indices, ctx.settings, transport=transport,
+                                     sender=mail_sender(ctx.settings))
         except ConfigError as exc:  # unreadable alerts.yaml: retrying cannot help
             raise AirflowFailException(str(exc)) from None
         print(f"news_alerts result: {result}")

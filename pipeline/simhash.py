@@ -3,6 +3,8 @@
 The same wire story syndicated by several outlets differs in boiler-plate only; its SimHash
 differs in a few bits. Four 16-bit bands are indexed as keywords so candidates are found with
 a ``terms`` query, then confirmed by Hamming distance: no scripts, core Elasticsearch only.
+Eight 8-bit bands: by the pigeonhole principle two signatures within 7 bits share a band, so
+every pair within MAX_DISTANCE (6: one changed sentence in a wire story) is a candidate.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import numpy as np
 
 WORD = re.compile(r"\w+", re.UNICODE)
 BITS = 64
-BANDS = 4
-MAX_DISTANCE = 3
+BANDS = 8
+MAX_DISTANCE = 6
 
 
 def _shingles(text: str, size: int = 3) -> list[str]:
@@ -48,7 +50,8 @@ def to_hex(value: int) -> str:
 def bands(value: int) -> list[str]:
     """Band keys: two signatures within MAX_DISTANCE bits share at least one band."""
     width = BITS // BANDS
-    return [f"{i}:{(value >> (i * width)) & ((1 << width) - 1):04x}" for i in range(BANDS)]
+    digits = width // 4
+    return [f"{i}:{(value >> (i * width)) & ((1 << width) - 1):0{digits}x}" for i in range(BANDS)]
 
 
 def distance(a: str | int, b: str | int) -> int:

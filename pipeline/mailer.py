@@ -1,0 +1,259 @@
+"""Compose alert emails and deliver them (SMTP, or a file outbox for the demo).
+
+Everything that comes from a feed is untrusted: titles go into the Subject only after CR/LF
+and control characters are removed and the length capped, and ``EmailMessage`` encodes
+non-ASCII per RFC 2047; the HTML part escapes every value. SMTP settings come from the
+environment (``NEWSMON_SMTP_*``) or are passed directly (the Airflow DAG passes a
+connection's values), never from the repository.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import smtplib
+import ssl
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from pipeline.rules import HL_POST, HL_PRE
+
+log = logging.getLogger(__name__)
+SUBJECT_MAX = 150
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ue000\ue001]+")
+
+
+class DeliveryError(RuntimeError):
+    """The message was not accepted; the alert stays pending and is retried next run."""
+
+
+class Transport(Protocol):
+    """Anything that can deliver an EmailMessage (raises DeliveryError when it cannot)."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+def clean_header(value: str, limit: int = SUBJECT_MAX) -> str:
+    """One line, no control characters, at most ``limit`` characters (with an ellipsis)."""
+    text = " ".join(CONTROL.sub(" ", value or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class SmtpTransport:
+    """Real SMTP: plain, STARTTLS or implicit TLS (SSL), optional login."""
+
+    host: str
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    use_ssl: bool = False
+    timeout: float = 10.0
+    sent: int = 0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> SmtpTransport | None:
+        """From NEWSMON_SMTP_HOST/PORT/USER/PASSWORD/STARTTLS/SSL; None when no host is set."""
+        env = dict(os.environ if env is None else env)
+        host = env.get("NEWSMON_SMTP_HOST")
+        if not host:
+            return None
+        use_ssl = _truthy(env.get("NEWSMON_SMTP_SSL"))
+        default_port = 465 if use_ssl else 587 if _truthy(env.get("NEWSMON_SMTP_STARTTLS")) else 25
+        return cls(host=host, port=int(env.get("NEWSMON_SMTP_PORT") or default_port),
+                   user=env.get("NEWSMON_SMTP_USER") or None,
+                   password=env.get("NEWSMON_SMTP_PASSWORD") or None,
+                   starttls=_truthy(env.get("NEWSMON_SMTP_STARTTLS")), use_ssl=use_ssl)
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.use_ssl:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.starttls:
+            client.starttls(context=context)
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver or raise DeliveryError (connection refused, auth failure, recipients refused)."""
+        try:
+            with self._connect() as client:
+                if self.user:
+                    client.login(self.user, self.password or "")
+                refused = client.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: {exc}") from exc
+        if refused:
+            log.warning("some recipients refused: %s", sorted(refused))
+        self.sent += 1
+
+
+@dataclass
+class FileOutbox:
+    """Writes each message as an ``.eml`` file (the demo's "mail server")."""
+
+    folder: Path
+    sent: int = 0
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+            tmp = self.folder / f".{name}.tmp"
+            tmp.write_bytes(bytes(message))
+            tmp.replace(self.folder / name)
+        except OSError as exc:
+            raise DeliveryError(f"outbox {self.folder}: {exc}") from exc
+        self.sent += 1
+
+
+@dataclass
+class CountingTransport:
+    """Counts messages without delivering (benchmarks); keeps them for inspection."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+
+def transport_from_settings(settings: Any) -> Transport:
+    """SMTP when NEWSMON_SMTP_HOST (or settings ``smtp.host``) is set, else the file outbox."""
+    smtp = SmtpTransport.from_env()
+    extra = (getattr(settings, "extra", None) or {}).get("smtp") or {}
+    if smtp is None and isinstance(extra, dict) and extra.get("host"):
+        smtp = SmtpTransport(host=str(extra["host"]), port=int(extra.get("port", 25)),
+                             starttls=bool(extra.get("starttls")), use_ssl=bool(extra.get("ssl")),
+                             user=os.environ.get("NEWSMON_SMTP_USER"),
+                             password=os.environ.get("NEWSMON_SMTP_PASSWORD"))
+    if smtp is not None and not os.environ.get("NEWSMON_OUTBOX"):
+        return smtp
+    return FileOutbox(Path(os.environ.get("NEWSMON_OUTBOX", "outbox")))
+
+
+def mail_from(settings: Any = None) -> str:
+    """Sender: NEWSMON_MAIL_FROM, settings ``smtp.from``, or a local default."""
+    extra = (getattr(settings, "extra", None) or {}).get("smtp") or {}
+    return clean_header(os.environ.get("NEWSMON_MAIL_FROM")
+                        or (extra.get("from") if isinstance(extra, dict) else None)
+                        or "newsmon <newsmon@localhost>", 300)
+
+
+# --------------------------------------------------------------------------- content
+
+
+def snippet_text(snippet: str) -> str:
+    """Plain-text rendering: highlights as *word*."""
+    return " ".join(snippet.replace(HL_PRE, "*").replace(HL_POST, "*").split())
+
+
+def snippet_html(snippet: str) -> str:
+    """HTML rendering: escaped text, highlights as <mark>."""
+    escaped = html.escape(" ".join(snippet.split()))
+    return escaped.replace(HL_PRE, "<mark>").replace(HL_POST, "</mark>")
+
+
+def _rison_string(value: str) -> str:
+    return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+
+
+def kibana_link(kibana_url: str, data_view: str, article_ids: list[str]) -> str:
+    """Discover (Kibana 9 URL state) on the articles data view, for exactly these articles.
+
+    The data view id is the articles alias (``newsmon-articles`` as in config/kibana)."""
+    kql = "article_id:(" + " or ".join(f'"{a}"' for a in article_ids[:50]) + ")"
+    state = (f"(dataSource:(dataViewId:{_rison_string(data_view)},type:dataView),"
+             f"query:(language:kuery,query:{_rison_string(kql)}))")
+    return (f"{kibana_url.rstrip('/')}/app/discover#/?_g=(time:(from:now-30d,to:now))"
+            f"&_a={quote(state, safe='(),:')}")
+
+
+def subject_for(rule_name: str, alerts: list[dict[str, Any]], digest: bool) -> str:
+    """``[newsmon] rule: first title (+N more)``, safe for a header."""
+    first = alerts[0].get("title") or alerts[0].get("url") or "new article"
+    more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+    kind = "digest" if digest else "alert"
+    head = clean_header(f"[newsmon {kind}] {rule_name}: ", 80)
+    title = clean_header(first, SUBJECT_MAX)
+    return clean_header(f"{head} {title}", SUBJECT_MAX - len(more)) + more
+
+
+def _when(value: Any) -> str:
+    if not value:
+        return "unknown time"
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value)
+
+
+def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
+    lines = [f"{n}. {clean_header(alert.get('title') or '(no title)', 500)}",
+             f"   {alert.get('source') or '?'} | published {_when(alert.get('published_at'))}"
+             f" | indexed {_when(alert.get('indexed_at'))}",
+             f"   {alert.get('url')}"]
+    if alert.get("other_outlets"):
+        lines.append(f"   also reported by: {', '.join(alert['other_outlets'])}")
+    lines += [f"   > {snippet_text(s)}" for s in alert.get("snippets") or []]
+    lines += [f"   - {clean_header(m, 400)}" for m in alert.get("matched") or []]
+    return lines + [""]
+
+
+def _html_item(alert: dict[str, Any]) -> str:
+    esc = html.escape
+    url = str(alert.get("url") or "")
+    parts = [f'<li><p><a href="{esc(url, quote=True)}"><b>'
+             f"{esc(clean_header(alert.get('title') or '(no title)', 500))}</b></a><br>"
+             f"<small>{esc(str(alert.get('source') or '?'))} &middot; published "
+             f"{esc(_when(alert.get('published_at')))} &middot; indexed "
+             f"{esc(_when(alert.get('indexed_at')))}</small></p>"]
+    if alert.get("other_outlets"):
+        parts.append(f"<p><small>Also reported by: {esc(', '.join(alert['other_outlets']))}"
+                     "</small></p>")
+    parts += [f"<blockquote>{snippet_html(s)}</blockquote>" for s in alert.get("snippets") or []]
+    if alert.get("matched"):
+        parts.append("<ul>" + "".join(f"<li>{esc(clean_header(m, 400))}</li>"
+                                      for m in alert["matched"]) + "</ul>")
+    return "".join(parts) + "</li>"
+
+
+def compose(rule_name: str, criteria: list[str], recipients: list[str] | tuple[str, ...],
+            alerts: list[dict[str, Any]], sender: str, kibana: str, digest: bool = False,
+            ) -> EmailMessage:
+    """One multipart (plain + HTML) email for a rule's new stories."""
+    message = EmailMessage()
+    message["Subject"] = subject_for(rule_name, alerts, digest)
+    message["From"] = sender
+    message["To"] = ", ".join(clean_header(r, 300) for r in recipients)
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Message-ID"] = make_msgid(domain="newsmon.local")
+    message["X-Newsmon-Rule"] = clean_header(rule_name, 200)
+    header = [f"Rule: {clean_header(rule_name, 200)}",
+              f"Matched: {clean_header(', '.join(criteria), 500) or '-'}",
+              f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}", ""]
+    body = header + [line for n, a in enumerate(alerts, 1) for line in _plain_item(n, a)]
+    body.append(f"Search in Kibana: {kibana}")
+    message.set_content("\n".join(body) + "\n")
+    esc = html.escape
+    page = (f"<html><body><h2>{esc(clean_header(rule_name, 200))}</h2>"
+            f"<p>Matched: <b>{esc(clean_header(', '.join(criteria), 500) or '-')}</b> &middot; "
+            f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}</p>"
+            f"<ol>{''.join(_html_item(a) for a in alerts)}</ol>"
+            f'<p><a href="{esc(kibana, quote=True)}">Search these articles in Kibana</a></p>'
+            "</body></html>")
+    message.add_alternative(page, subtype="html")
+    return message
