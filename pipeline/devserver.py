@@ -37,6 +37,7 @@ class SiteServer:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real feed servers do
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
@@ -66,7 +67,10 @@ class SiteServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the default (5) drops bursts of connections
+
+        self._server = Server((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
