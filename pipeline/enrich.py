@@ -64,14 +64,24 @@ def analyse_articles(
             article.analysis = {"analysis_status": "error", "analysis_reason": str(result)[:500]}
             continue
         ref = article_ref(article)
+        seen_events: set[str] = set()
+        seen_claims: set[str] = set()
         for claim in result.claims:
             body = claim.to_dict()
-            cid = stable_id("claim", article.article_id, str(body.get("start")), str(body.get("end")))
+            cid = stable_id("claim", article.article_id, str(body.get("start")), str(body.get("end")),
+                            str(body.get("content_start")), str(body.get("content_end")),
+                            body.get("cue") or "")
+            if cid in seen_claims:
+                continue
+            seen_claims.add(cid)
             claims.append((cid, {**ref, **body, "claim_id": cid}))
         for event in result.events:
             body = event.to_dict()
             eid = stable_id("event", article.article_id, body.get("type") or "",
                             str(body.get("start")), str(body.get("end")))
+            if eid in seen_events:
+                continue  # the same trigger typed twice is one event
+            seen_events.add(eid)
             events.append((eid, {**ref, **body, "event_id": eid}))
         entities = result.entities or {}
         article.analysis = {
