@@ -1,0 +1,144 @@
+"""Speed and memory of claim+event extraction vs spaCy's full pipeline vs trafilatura.
+
+Usage: python benchmarks/bench_extractors.py [ARTICLES_DIR] [--repeat N]
+
+ARTICLES_DIR holds <name>.txt article texts (searched recursively), with the page
+<name>.html next to each for trafilatura. Each contender runs in its own child
+process pinned to one core, so peak RSS (ru_maxrss) is per contender.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT / "tests" / "fixtures" / "articles"
+FALLBACK_DIR = Path("/work/shared/fixtures/articles")
+CONTENDERS = ("extractors", "spacy_full", "trafilatura")
+
+
+def find_texts(folder: Path) -> list[Path]:
+    """Article .txt files, sorted, skipping files that are not article bodies."""
+    return sorted(p for p in folder.rglob("*.txt") if p.stat().st_size > 0)
+
+
+def run_child(contender: str, folder: Path, repeat: int) -> dict:
+    """Time one contender over all texts; returns totals (runs inside the child)."""
+    import resource
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    paths = find_texts(folder)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+    extra: dict = {}
+    if contender == "extractors":
+        sys.path.insert(0, str(ROOT))
+        from pipeline.analysis import Analyzer
+
+        analyzer = Analyzer()
+        analyzer.analyze("Officials said the talks in Geneva would resume.")  # warm-up
+
+        def work() -> None:
+            results = list(analyzer.analyze_many((t, None) for t in texts))
+            extra["claims"] = sum(len(r.claims) for r in results)
+            extra["events"] = sum(len(r.events) for r in results)
+            extra["skipped"] = sum(r.status != "ok" and r.status != "truncated" for r in results)
+    elif contender == "spacy_full":
+        sys.path.insert(0, str(ROOT))
+        from pipeline.nlp import load_model
+
+        nlp = load_model()
+        nlp("Warm up.")
+
+        def work() -> None:
+            for _ in nlp.pipe(texts, batch_size=16):
+                pass
+    else:
+        import trafilatura
+
+        pages = [p.with_suffix(".html").read_text(encoding="utf-8", errors="replace")
+                 if p.with_suffix(".html").exists() else "" for p in paths]
+        extra["pages"] = sum(bool(h) for h in pages)
+        trafilatura.extract(pages[0] or "<html><body><p>warm up</p></body></html>")
+
+        def work() -> None:
+            for html in pages:
+                if html:
+                    trafilatura.extract(html)
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"contender": contender, "docs": len(texts), "seconds": best,
+            "peak_rss_mb": rss_kb / 1024, **extra}
+
+
+def count_tokens(folder: Path) -> int:
+    """spaCy tokenizer token count of all texts, the common denominator for tokens/s."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.nlp import load_model
+
+    tokenizer = load_model().tokenizer
+    return sum(len(tokenizer(p.read_text(encoding="utf-8", errors="replace")))
+               for p in find_texts(folder))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--repeat", type=int, default=2, help="runs per contender; the best counts")
+    ap.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    folder = args.folder
+    if not find_texts(folder) if folder.exists() else True:
+        if folder == DEFAULT_DIR and FALLBACK_DIR.exists():
+            folder = FALLBACK_DIR
+        else:
+            ap.error(f"no .txt articles under {folder}")
+    if args.child:
+        print(json.dumps(run_child(args.child, folder, args.repeat)))
+        return 0
+
+    tokens = count_tokens(folder)
+    rows = []
+    for contender in CONTENDERS:
+        proc = subprocess.run([sys.executable, __file__, str(folder), "--repeat", str(args.repeat),
+                               "--child", contender], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            print(f"{contender} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+    print(f"articles: {folder} ({rows[0]['docs'] if rows else 0} texts, {tokens} tokens), "
+          f"one core, best of {args.repeat}")
+    print(f"{'contender':<34} {'ms/article':>10} {'tokens/s':>10} {'peak RSS MB':>12}")
+    for r in rows:
+        name = {"extractors": "claims+events (pipeline.analysis)",
+                "spacy_full": "spaCy en_core_web_sm full pipeline",
+                "trafilatura": "trafilatura.extract (.html)"}[r["contender"]]
+        ms = r["seconds"] / max(r["docs"], 1) * 1000
+        print(f"{name:<34} {ms:10.1f} {tokens / r['seconds']:10.0f} {r['peak_rss_mb']:12.0f}")
+    for r in rows:
+        if r["contender"] == "extractors":
+            print(f"extractors found {r['claims']} claims and {r['events']} events; "
+                  f"{r['skipped']} texts skipped (non-English/empty)")
+        if r["contender"] == "trafilatura":
+            print(f"trafilatura ran on {r['pages']} pages")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

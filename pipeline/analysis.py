@@ -1,0 +1,276 @@
+"""Public API: `Analyzer.analyze(text)` -> claims, events and entities; JSONL runner.
+
+Cost control in two stages: sentences that a regex marks as candidates (reporting cues,
+quote marks, trigger stems) get tok2vec + tagger + a table lemmatiser; only those whose
+lemmas then hit a cue or a trigger (with its context words) get the parser and NER.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from spacy.tokens import Doc
+
+from pipeline import lexicons as lx
+from pipeline.claims import Claim, extract_claims
+from pipeline.dates import parse_published
+from pipeline.events import Event, extract_events
+from pipeline.nlp import (
+    ENTITY_LABELS,
+    Context,
+    FastMorph,
+    Mention,
+    Sentence,
+    build_filter,
+    english_ratio,
+    find_quotes,
+    fix_pos_after_parse,
+    has_quote,
+    load_model,
+    split_paragraphs,
+    split_sentences,
+)
+
+__all__ = ["Analysis", "Analyzer", "Claim", "Event", "run_jsonl"]
+
+MAX_CHARS = 100_000
+MIN_ENGLISH_RATIO = 0.12
+_HTML_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>\n]{1,400}>", re.S | re.I)
+_IRREGULAR = {"said", "says", "told", "wrote", "written", "saw", "seen", "spoke", "struck", "shot",
+              "met", "fought", "freed", "held", "sought", "took", "won", "lost", "left", "led",
+              "hit", "sent", "according", "dubbed", "cast", "caught"}
+
+
+def _stems() -> set[str]:
+    """Word stems whose presence makes a sentence worth parsing."""
+    words: set[str] = set(_IRREGULAR)
+    lemmas = set(lx.SPEECH_VERBS) | set(lx.OBJECT_VERBS) | set(lx.SPEECH_NOUNS)
+    lemmas |= {k for k in lx.EVENT_TRIGGERS if "_" not in k}
+    lemmas |= set(lx.PHRASAL_VERBS)
+    for lemma in lemmas:
+        stem = lemma[:-1] if lemma.endswith("e") and len(lemma) > 4 else lemma
+        stem = stem[:-1] if stem.endswith("y") and len(stem) > 4 else stem
+        words.add(stem)
+    for phrase in lx.PHRASE_TRIGGERS:
+        words.add(phrase.split()[0])
+    return words
+
+
+_CANDIDATE = build_filter(_stems())
+
+
+@dataclass
+class Analysis:
+    """Result for one document."""
+
+    claims: list[Claim] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    entities: dict[str, list[str]] = field(
+        default_factory=lambda: {"persons": [], "orgs": [], "places": []})
+    status: str = "ok"
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claims": [c.to_dict() for c in self.claims],
+            "events": [e.to_dict() for e in self.events],
+            "entities": self.entities,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+class Analyzer:
+    """Loads the spaCy model once and analyses documents; not thread-safe."""
+
+    def __init__(self, max_chars: int = MAX_CHARS, batch_size: int = 256) -> None:
+        self.nlp = load_model()
+        self.morph = FastMorph(self.nlp)
+        # parser and NER run in a second pass, only on sentences worth parsing
+        self.stage2 = [n for n in ("parser", "ner") if n in self.nlp.pipe_names]
+        self.stage1_disabled = [n for n in ("attribute_ruler", "lemmatizer") if n in self.nlp.pipe_names]
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    def analyze(self, text: str, published: dt.date | None = None,
+                language: str | None = None) -> Analysis:
+        """Claims, events and entities of one article."""
+        return next(self._run([(text, published, language)]))
+
+    def analyze_many(self, docs: Iterable[tuple[str, dt.date | None]]) -> Iterator[Analysis]:
+        """Analyse many documents, batching their sentences through nlp.pipe."""
+        return self._run((text, published, None) for text, published in docs)
+
+    # ------------------------------------------------------------ internals
+
+    def _run(self, docs: Iterable[tuple[str, dt.date | None, str | None]],
+             chunk: int = 16) -> Iterator[Analysis]:
+        pending: list[tuple[Context | None, Analysis]] = []
+        for text, published, language in docs:
+            pending.append(self._prepare(text, published, language))
+            if len(pending) >= chunk:
+                yield from self._finish(pending)
+                pending = []
+        if pending:
+            yield from self._finish(pending)
+
+    def _prepare(self, text: str, published: dt.date | None,
+                 language: str | None) -> tuple[Context | None, Analysis]:
+        """Checks, truncation and segmentation; returns a context when there is work."""
+        result = Analysis()
+        if not isinstance(text, str) or not text.strip():
+            result.status, result.reason = "empty", "no text"
+            return None, result
+        if language and not language.lower().startswith("en"):
+            result.status, result.reason = "skipped_non_english", f"language={language}"
+            return None, result
+        long_enough = len(text.strip()) >= 200 or len(re.findall(r"[^\W\d_]+", text[:2000])) >= 12
+        if long_enough and english_ratio(text) < MIN_ENGLISH_RATIO:
+            result.status, result.reason = "skipped_non_english", "few English stopwords"
+            return None, result
+        if "<" in text and ">" in text:
+            text = _HTML_TAG.sub(lambda m: " " * len(m.group()), text)
+        if len(text) > self.max_chars:
+            cut = text.rfind("\n", 0, self.max_chars)
+            text = text[: cut if cut > self.max_chars // 2 else self.max_chars]
+            result.status = "truncated"
+            result.reason = f"analysed the first {len(text)} characters"
+        paragraphs = split_paragraphs(text)
+        sentences: list[Sentence] = []
+        for i, (ps, pe) in enumerate(paragraphs):
+            for ss, se in split_sentences(text, ps, pe):
+                sentences.append(Sentence(ss, se, i))
+        ctx = Context(text=text, sentences=sentences, quotes=find_quotes(text, paragraphs),
+                      published=published)
+        return ctx, result
+
+    def _finish(self, pending: list[tuple[Context | None, Analysis]]) -> Iterator[Analysis]:
+        """Tag candidate sentences, then parse + NER only those whose lemmas hit a cue."""
+        jobs: list[tuple[Context, Sentence, int]] = []
+        for ctx, _ in pending:
+            if ctx is None:
+                continue
+            for idx, sent in enumerate(ctx.sentences):
+                stext = ctx.text[sent.start:sent.end]
+                if idx < 2 or has_quote(stext) or _CANDIDATE.search(stext):
+                    jobs.append((ctx, sent, idx))
+        texts = (ctx.text[s.start:s.end] for ctx, s, _ in jobs)
+        tagged = [self.morph(doc) for doc in self.nlp.pipe(
+            texts, batch_size=self.batch_size, disable=self.stage2 + self.stage1_disabled)]
+        keep = [(job, doc) for job, doc in zip(jobs, tagged, strict=True)
+                if job[2] < 2 or _worth_parsing(doc)]
+        docs = [doc for _, doc in keep]
+        for name in self.stage2:
+            docs = list(self.nlp.get_pipe(name).pipe(docs, batch_size=self.batch_size))
+        for ((_, sent, _), _), doc in zip(keep, docs, strict=True):
+            fix_pos_after_parse(doc)
+            sent.doc = doc
+        for ctx, result in pending:
+            if ctx is None:
+                yield result
+                continue
+            try:
+                _collect_mentions(ctx)
+                result.claims = extract_claims(ctx)
+                result.events = extract_events(ctx)
+                result.entities = _entities(ctx)
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop a batch
+                result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
+            if result.status == "ok" and not result.claims and not result.events:
+                result.reason = "nothing found"
+            yield result
+
+
+_CUE_LEMMAS = (set(lx.SPEECH_VERBS) | set(lx.OBJECT_VERBS) | set(lx.PASSIVE_ONLY_VERBS)
+               | set(lx.PHRASAL_VERBS))
+_PHRASE_HEADS = {p.split()[0] for p in lx.PHRASE_TRIGGERS}
+
+
+def _worth_parsing(doc: Doc) -> bool:
+    """Lemma-level check after tagging: a reporting verb, speech noun, quote or trigger."""
+    lemmas = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
+    for tok in doc:
+        low = tok.lemma_.lower()
+        if tok.is_quote or (tok.lower_ == "according"):
+            return True
+        if tok.tag_.startswith("VB") and low in _CUE_LEMMAS:
+            return True
+        if tok.pos_ == "NOUN" and low in lx.SPEECH_NOUNS:
+            return True
+        if tok.lower_ in _PHRASE_HEADS:
+            return True
+        keys = [low, tok.lower_] + ([low + "_n"] if tok.pos_ == "NOUN" else [])
+        for key in keys:
+            if key in lx.EVENT_TRIGGERS:
+                need = lx.CONTEXT_REQUIRED.get(key)
+                if not need or lemmas & need:
+                    return True
+    return False
+
+
+def _collect_mentions(ctx: Context) -> None:
+    """Absolute-offset entity mentions from every parsed sentence."""
+    mentions: list[Mention] = []
+    for sent in ctx.sentences:
+        if sent.doc is None:
+            continue
+        for ent in sent.doc.ents:
+            if ent.label_ in ENTITY_LABELS:
+                start = sent.start + ent.start_char
+                subject = ent.root.dep_ in ("nsubj", "nsubjpass") or (
+                    ent.root.dep_ in ("appos", "compound") and ent.root.head.dep_ == "nsubj")
+                mentions.append(Mention(ent.text, ent.label_, start, start + len(ent.text),
+                                        subject, ent.root.pos_ == "PROPN"))
+    ctx.set_mentions(mentions)
+
+
+def _entities(ctx: Context) -> dict[str, list[str]]:
+    """Distinct persons (fullest form), organisations and places of the document."""
+    out: dict[str, list[str]] = {"persons": [], "orgs": [], "places": []}
+    for m in ctx.mentions:
+        key = {"PERSON": "persons", "ORG": "orgs", "GPE": "places", "LOC": "places",
+               "FAC": "places"}.get(m.label)
+        if key is None:
+            continue
+        name = ctx.fullest(m.text) if key == "persons" else m.text
+        if name not in out[key]:
+            out[key].append(name)
+    return out
+
+
+# ---------------------------------------------------------------- JSONL
+
+def run_jsonl(stdin: TextIO, stdout: TextIO) -> int:
+    """Read {"id","text","published"} lines, write one result line each; returns 0."""
+    analyzer = Analyzer()
+    for raw in stdin:
+        line = raw.strip()
+        if not line:
+            continue
+        doc_id: Any = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("a line must be a JSON object")
+            doc_id = obj.get("id")
+            text = obj.get("text") or ""
+            if not isinstance(text, str):
+                raise ValueError("text must be a string")
+            result = analyzer.analyze(text, parse_published(obj.get("published")),
+                                      obj.get("language"))
+            out = {"id": doc_id, **result.to_dict()}
+        except Exception as exc:  # noqa: BLE001 - report and go on with the next line
+            out = {"id": doc_id, "error": f"{type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_jsonl(sys.stdin, sys.stdout))

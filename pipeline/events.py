@@ -1,0 +1,492 @@
+"""Event extraction: trigger lexicon + dependency context for status, actors, place, date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from pipeline import lexicons as lx
+from pipeline.dates import normalize_date
+from pipeline.nlp import DATELINE, Context, Sentence, clean_name
+
+
+@dataclass
+class Event:
+    """One event mention; `start`/`end` are absolute offsets of the trigger."""
+
+    type: str
+    trigger: str
+    sentence: str
+    actors: list[str] = field(default_factory=list)
+    location: str | None = None
+    date_text: str | None = None
+    date: str | None = None
+    status: str = "occurred"
+    cameo: str = ""
+    country: str | None = None
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "across", "over", "into", "throughout",
+                  "around"}
+TARGET_PREPS = {"of", "on", "against"}
+SENTENCE_VETO = {"fire_n", "collapse"}
+
+PLACE_NOUNS = {"town", "city", "village", "region", "province", "area", "district", "capital",
+               "state", "county", "camp", "border", "center", "centre", "outskirts", "part",
+               "heart", "suburb", "port", "island", "coast", "neighborhood", "neighbourhood",
+               "oblast", "governorate", "municipality", "territory", "south", "north", "east",
+               "west"}
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+
+
+# ---------------------------------------------------------------- triggers
+
+_PHRASES: dict[str, list[tuple[list[str], str, str]]] = {}
+for _phrase, (_etype, _cameo) in lx.PHRASE_TRIGGERS.items():
+    _words = _phrase.split()
+    _PHRASES.setdefault(_words[0], []).append((_words, _etype, _cameo))
+
+
+def _phrase_matches(doc: Doc) -> list[tuple[int, int, str, str]]:
+    """(start token, end token, type, cameo) for multiword triggers, indexed by first word."""
+    out = []
+    n_doc = len(doc)
+    for i, tok in enumerate(doc):
+        cands = _PHRASES.get(tok.lower_) or _PHRASES.get(tok.lemma_.lower())
+        if not cands:
+            continue
+        for words, etype, cameo in cands:
+            n = len(words)
+            if i + n > n_doc:
+                continue
+            if all(_word_ok(doc[i + k], w) for k, w in enumerate(words)):
+                out.append((i, i + n, etype, cameo))
+    return out
+
+
+def _word_ok(tok: Token, word: str) -> bool:
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    return low == word or lemma == word or lemma == word.rstrip("s")
+
+
+def _context_words(tok: Token) -> set[str]:
+    """Lemmas near a trigger: its children, head, siblings and a ±3-token window."""
+    words = {c.lemma_.lower() for c in tok.children}
+    words |= {c.lower_ for c in tok.children}
+    words.add(tok.head.lemma_.lower())
+    words |= {c.lemma_.lower() for c in tok.head.children}
+    for c in tok.children:
+        words |= {g.lemma_.lower() for g in c.children}
+    doc = tok.doc
+    for j in range(max(0, tok.i - 3), min(len(doc), tok.i + 4)):
+        words.add(doc[j].lemma_.lower())
+        words.add(doc[j].lower_)
+    return words
+
+
+def _single_triggers(doc: Doc, taken: set[int],
+                     doc_words: frozenset[str] = frozenset()) -> list[tuple[int, int, str, str]]:
+    """Lexicon triggers with the right part of speech that pass the context filters."""
+    out = []
+    for tok in doc:
+        if tok.i in taken:
+            continue
+        entry, lemma = None, ""
+        plain = (tok.lemma_.lower(), tok.lower_, tok.lower_[:-1] if tok.lower_.endswith("s") else "")
+        # nouns first try their noun-only sense (`fire_n` vs the verb `fire` = dismiss)
+        cands = [c + "_n" for c in plain[:1]] + list(plain) if tok.pos_ == "NOUN" else list(plain)
+        for cand in cands:
+            if cand in lx.EVENT_TRIGGERS:
+                entry, lemma = lx.EVENT_TRIGGERS[cand], cand
+                break
+        if entry is None:
+            continue
+        etype, cameo, pos = entry
+        is_noun = tok.pos_ in ("NOUN", "PROPN")
+        is_verb = tok.pos_ == "VERB"
+        if not ((is_noun and "n" in pos) or (is_verb and "v" in pos)):
+            continue
+        if tok.ent_type_ in ("PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW", "FAC", "DATE"):
+            continue
+        need = lx.CONTEXT_REQUIRED.get(lemma)
+        words = _context_words(tok) if need or lemma in lx.CONTEXT_VETO else set()
+        if need and not (words & need):
+            doc_need = lx.DOC_CONTEXT.get(lemma) if is_noun else None
+            if not (doc_need and doc_words & doc_need):
+                continue
+        if any(c.lower_ == "such" for c in tok.children):
+            continue  # `such exchanges`: generic
+        if lemma == "meet" and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
+            continue  # `was met with skepticism`
+        if _background(tok):
+            continue
+        if lemma == "kill" and not _has_agent(tok) and tok.dep_ != "ROOT":
+            continue  # `those killed`, `were killed in a crash`: the cause is the event
+        if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
+            words = words | {t.lemma_.lower() for t in doc}
+        if words & lx.CONTEXT_VETO.get(lemma, frozenset()):
+            continue
+        if etype in ("threat",) and is_verb and not _has_agent(tok):
+            continue
+        if lemma == "attack" and tok.dep_ == "compound" and tok.head.lemma_ == "helicopter":
+            continue
+        out.append((tok.i, tok.i + 1, etype, cameo))
+    return out
+
+
+def _background(tok: Token) -> bool:
+    """Events named only by a date: `the 2014 annexation`, `since the invasion`, `years after`."""
+    if tok.dep_ not in ("dobj", "nsubj", "nsubjpass", "ROOT"):
+        for c in tok.children:
+            if c.dep_ in ("nummod", "compound", "amod", "poss", "nmod") and re.fullmatch(
+                    r"(1[89]|20)\d\d|9/11|(1[89]|20)\d\d['’]s", c.text):
+                return True  # a year names a past event: `the 2014 annexation`
+    cur = tok
+    for _ in range(4):
+        if cur.head is cur:
+            break
+        head = cur.head
+        if head.lower_ == "since" and cur.dep_ in ("pobj", "pcomp"):
+            return True
+        if head.lower_ == "after" and any(t.lower_ in ("years", "decades") for t in head.lefts):
+            return True
+        if cur.dep_ == "advcl" and any(c.lower_ == "after" and any(
+                t.lower_ in ("years", "decades") for t in c.lefts) for c in cur.children):
+            return True
+        if head.pos_ == "VERB":
+            break
+        cur = head
+    return False
+
+
+def _is_question(ctx: Context, sent: Sentence) -> bool:
+    """Headline-style questions (`What was the investigation about?`) report no event."""
+    text = ctx.text[sent.start:sent.end].rstrip()
+    return text.endswith("?") and ctx.quote_at(sent.end - 1) is None
+
+
+def _clause_head(tok: Token) -> int:
+    """Index of the verb that heads the trigger's clause."""
+    cur = tok
+    for _ in range(8):
+        if cur.pos_ in ("VERB", "AUX") or cur.head is cur:
+            return cur.i
+        cur = cur.head
+    return cur.i
+
+
+def _own_clause(tok: Token) -> bool:
+    """A verb trigger with its own subject: `the government freed three prisoners`."""
+    return tok.pos_ == "VERB" and any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children)
+
+
+def _has_agent(verb: Token) -> bool:
+    """A verb trigger with a person/organisation/state subject (or inherited one)."""
+    cur = verb
+    for _ in range(3):
+        for c in cur.children:
+            if c.dep_ == "nsubj":
+                return c.pos_ in ("PRON", "PROPN") or bool(c.ent_type_) or (
+                    c.lemma_.lower() in lx.GROUP_NOUNS | lx.ORG_NOUNS)
+        if cur.dep_ not in ("xcomp", "conj", "advcl") or cur.head is cur:
+            return False
+        cur = cur.head
+    return False
+
+
+# ---------------------------------------------------------------- attributes
+
+
+
+def _path(tok: Token) -> list[tuple[Token, str]]:
+    """Ancestors of the trigger with the dependency through which each was reached."""
+    out = []
+    cur = tok
+    for _ in range(6):
+        if cur.head is cur:
+            break
+        out.append((cur.head, cur.dep_))
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in ("xcomp", "pcomp", "acl", "advcl"):
+            break
+    return out
+
+
+def _status(tok: Token, span_toks: list[Token], etype: str) -> str:
+    """negated / planned / occurred from negation, modality and governing words."""
+    path = _path(tok)
+    for t in span_toks:
+        for c in t.children:
+            if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
+                return "negated"
+            if c.dep_ == "relcl" and c.lemma_.lower() in lx.NEGATING_VERBS:
+                return "negated"
+    first_verb = True
+    for anc, via in path:
+        low = anc.lemma_.lower()
+        subject = via in ("nsubj", "nsubjpass", "csubj")
+        copula = low in lx.INCHOATIVE or via == "nsubjpass"  # `tornadoes were not (seen)`
+        if (anc.pos_ in ("VERB", "AUX") and (not subject or copula) and first_verb
+                and any(c.dep_ == "neg" for c in anc.children)):
+            return "negated"
+        if low == "without" or (anc.pos_ == "NOUN" and low in lx.NEGATED_HEAD_NOUNS):
+            return "negated"
+        if anc.pos_ == "VERB" and low in lx.NEGATING_VERBS and via in ("dobj", "xcomp", "ccomp"):
+            return "negated"
+        if low == "rule" and any(c.lower_ == "out" for c in anc.children):
+            return "negated"
+        if anc.pos_ in ("VERB", "AUX"):
+            first_verb = False
+    if path and path[-1][0].dep_ == "ccomp":
+        matrix = path[-1][0].head  # `reports do not indicate it was caused by enemy fire`
+        if matrix.lemma_.lower() in lx.EVIDENCE_VERBS and any(
+                c.dep_ == "neg" for c in matrix.children):
+            return "negated"
+    for anc, _ in path:
+        if anc.pos_ in ("VERB", "AUX") and any(
+                c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in anc.children):
+            return "planned"  # `if peace talks are ever revived`
+    for t in span_toks:
+        for c in t.children:
+            if c.lower_ in lx.PLANNED_MODIFIERS and c.i < t.i:
+                return "planned"
+            if t.pos_ == "VERB" and c.dep_ == "aux" and c.lower_ in lx.MODALS:
+                return "planned"
+    for anc, via in path:
+        low = anc.lemma_.lower()
+        subject = via in ("nsubj", "nsubjpass", "csubj")
+        modal_ok = not subject or via == "nsubjpass" or low in lx.INCHOATIVE
+        if anc.pos_ in ("VERB", "AUX") and modal_ok:
+            if any(c.dep_ == "aux" and c.lower_ in lx.MODALS for c in anc.children):
+                return "planned"
+            if low in lx.PLANNED_VERBS and via in ("dobj", "xcomp", "ccomp", "pobj", "prep"):
+                return "planned"
+        if anc.pos_ in ("VERB", "AUX") and any(
+                c.dep_ in ("acomp", "oprd") and c.lemma_.lower() in lx.LIKELY for c in anc.children):
+            return "planned"  # `tornadoes are possible`, `a strike is likely`
+        if anc.pos_ in ("VERB", "AUX") and subject and low in lx.SCHEDULED:
+            return "planned"  # `the tariffs are set to take effect`, `talks are expected`
+        if anc.pos_ in ("VERB", "AUX") and subject:
+            subj_heads = [c for c in anc.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if any(h.lemma_.lower() in lx.PLANNED_HEAD_NOUNS for h in subj_heads if h is not tok):
+                return "planned"
+        if anc.pos_ == "NOUN" and low in lx.PLANNED_HEAD_NOUNS and not (
+                low in ("agreement", "deal") and etype == "agreement"):
+            return "planned"
+        if low == "for" and anc.head.lemma_.lower() in ("call", "push", "plea", "appeal"):
+            return "planned"
+        if anc.lower_ == "going" and any(c.dep_ == "xcomp" for c in anc.children):
+            return "planned"
+    if etype == "threat":
+        return "planned"
+    return "occurred"
+
+
+def _city_reference(ctx: Context, doc: Doc, toks: list[Token], start: int) -> str | None:
+    """`across the city`, `the Ukrainian capital` -> the last city named before."""
+    trig = {t.i for t in toks}
+    for tok in doc:
+        if tok.lemma_.lower() not in ("city", "capital") or tok.ent_type_:
+            continue
+        nation = next((lx.country_of(c.text) for c in tok.children
+                       if c.dep_ == "amod" and lx.country_of(c.text)), None)
+        if not (nation or any(c.lower_ == "the" for c in tok.children)):
+            continue
+        cur = tok  # `the city center`, `districts of the capital`: climb to the phrase head
+        for _ in range(3):
+            if cur.dep_ == "compound":
+                cur = cur.head
+            elif cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head is not cur:
+                cur = cur.head.head
+            else:
+                break
+        head = cur.head
+        located = (cur.dep_ == "pobj" and head.lower_ in LOCATION_PREPS | {"across"}) or (
+            cur.dep_ == "dobj" and head.i in trig)
+        if not located:
+            continue
+        for c in tok.children:  # `the city of Bila Tserkva`
+            if c.dep_ == "prep" and c.lower_ == "of":
+                named = [g for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"]
+                if named:
+                    return clean_name(doc[named[0].left_edge.i:named[0].i + 1].text)
+        for m in reversed(ctx.mentions_before(start, ("GPE",))):
+            if (m.propn and not lx.is_country(m.text) and lx.country_of(m.text)
+                    and nation in (None, lx.country_of(m.text))):
+                return clean_name(m.text)
+    return None
+
+
+def _place_spans(doc: Doc) -> list[Span]:
+    """GPE/LOC/FAC entities, plus gazetteer places the NER missed or mislabelled (`Kyiv`)."""
+    spans = [e for e in doc.ents if e.label_ in PLACE_LABELS]
+    covered = {i for e in spans for i in range(e.start, e.end)}
+    for tok in doc:
+        if (tok.pos_ == "PROPN" and tok.i not in covered and tok.ent_type_ not in ("ORG", "NORP")
+                and lx.country_of(tok.text) and tok.text.lower() in lx.COUNTRIES):
+            spans.append(doc[tok.i:tok.i + 1])
+    return spans
+
+
+def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
+    """A place in a locative phrase near the trigger: `talks in Istanbul`, `Istanbul talks`."""
+    anchors = {t.i for t in toks}
+    for t in toks:
+        cur = t
+        for _ in range(5):
+            if cur.head is cur:
+                break
+            cur = cur.head
+            anchors.add(cur.i)
+    trig = {t.i for t in toks}
+    best: tuple[float, str] | None = None
+    for ent in _place_spans(doc):
+        if ent.root.i in trig:
+            continue
+        root = ent.root
+        dist = min(abs(root.i - t.i) for t in toks)
+        score: float | None = None
+        cur = root
+        for _ in range(4):  # climb compound/appos/of-chains to a locative preposition
+            if cur.dep_ == "pobj" and cur.head.lower_ in LOCATION_PREPS:
+                attach = cur.head.head
+                score = dist if attach.i in anchors else dist + 20
+                break
+            if (etype == "attack" and cur.dep_ == "pobj" and cur.head.lower_ in TARGET_PREPS
+                    and cur.head.head.i in trig):
+                score = dist + 5  # `invasion of Ukraine`, `strikes on Kyiv`
+                break
+            if (etype == "attack" and cur.dep_ == "dobj" and cur.head.i in trig
+                    and cur.head.pos_ == "VERB"):
+                score = dist + 5  # `invaded Ukraine`, `struck the city of Bila Tserkva`
+                break
+            if (cur.dep_ == "pobj" and cur.head.lower_ == "of"
+                    and cur.head.head.lemma_.lower() in PLACE_NOUNS):
+                cur = cur.head.head
+                continue
+            if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head is not cur:
+                cur = cur.head
+                continue
+            break
+        if (score is None and root.dep_ in ("compound", "nmod") and root.head.i in trig
+                and not lx.is_country(ent.text)):
+            score = dist
+        if score is not None and (best is None or score < best[0]):
+            best = (score, ent.text)
+    return clean_name(best[1]) if best else None
+
+
+def _actors(ctx: Context, doc: Doc) -> list[str]:
+    """Named participants in the sentence, resolved to the fullest mention."""
+    out: list[str] = []
+    m = DATELINE.match(doc.text)  # `WASHINGTON (AP) —` names no participant
+    dateline_end = m.end() if m else 0
+    for ent in doc.ents:
+        if ent.label_ not in ACTOR_LABELS or ent.start_char < dateline_end:
+            continue
+        if ent.label_ == "PERSON":
+            name = ctx.fullest(ent.text)
+        elif ent.label_ == "NORP":
+            country = lx.country_of(ent.text)
+            name = country or clean_name(ent.text)
+            root = ent.root
+            if root.head.pos_ in ("NOUN", "PROPN") and root.dep_ in ("amod", "compound"):
+                phrase = clean_name(doc[root.i:root.head.i + 1].text)
+                if phrase not in out and len(phrase) < 60:
+                    out.append(phrase)
+            for part in ent.text.replace("–", "-").split("-"):
+                c = lx.country_of(part)
+                if c and c not in out:
+                    out.append(c)
+        else:
+            name = clean_name(ent.text)
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _date_text(doc: Doc, toks: list[Token]) -> str | None:
+    best: tuple[int, str] | None = None
+    for ent in doc.ents:
+        if ent.label_ not in ("DATE", "TIME"):
+            continue
+        dist = min(abs(ent.root.i - t.i) for t in toks)
+        if best is None or dist < best[0]:
+            best = (dist, ent.text)
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------- extraction
+
+def extract_events(ctx: Context) -> list[Event]:
+    """All events of a parsed document context, at most one per type per sentence."""
+    events: list[Event] = []
+    prev_actors: list[str] = []
+    prev_para = -10
+    doc_words = frozenset(t.lemma_.lower() for s in ctx.sentences if s.doc is not None
+                          for t in s.doc)
+    for sent in ctx.sentences:
+        if sent.doc is None:
+            continue
+        if sent.para - prev_para > 2:
+            prev_actors = []
+        for ev in _sentence_events(ctx, sent, prev_actors, doc_words):
+            events.append(ev)
+            if ev.actors:
+                prev_actors = ev.actors[:10]
+                prev_para = sent.para
+    return events
+
+
+def _sentence_events(ctx: Context, sent: Sentence, prev_actors: list[str],
+                     doc_words: frozenset[str]) -> list[Event]:
+    doc = sent.doc
+    assert doc is not None
+    if _is_question(ctx, sent):
+        return []
+    phrases = _phrase_matches(doc)
+    taken = {i for s, e, _, _ in phrases for i in range(s, e)}
+    found = sorted(phrases + _single_triggers(doc, taken, doc_words))
+    seen_types: set[str] = set()
+    out: list[Event] = []
+    stext = ctx.sentence_text(sent)
+    actors = _actors(ctx, doc)
+    clause_of: dict[str, int] = {}
+    for s, e, etype, cameo in found:
+        clause = _clause_head(doc[s])
+        if etype in seen_types and (clause_of.get(etype) == clause or not _own_clause(doc[s])):
+            continue
+        if etype in seen_types and sum(ev.type == etype for ev in out) >= 2:
+            continue
+        seen_types.add(etype)
+        clause_of[etype] = clause
+        span_toks = list(doc[s:e])
+        head = max(span_toks, key=lambda t: t.i if t.pos_ in ("NOUN", "VERB", "PROPN") else -1)
+        # participants carry over from the previous event of the same passage
+        ev_actors = list(actors)
+        for a in prev_actors:
+            if a not in ev_actors:
+                ev_actors.append(a)
+        location = _location(doc, span_toks, etype) or _city_reference(
+            ctx, doc, span_toks, sent.start)
+        date_text = _date_text(doc, span_toks)
+        start = sent.start + doc[s].idx
+        end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)
+        country = lx.country_of(location) or next(
+            (c for c in (lx.country_of(a) for a in actors) if c), None)
+        out.append(Event(
+            type=etype, trigger=ctx.text[start:end], sentence=stext, actors=ev_actors,
+            location=location, date_text=date_text,
+            date=normalize_date(date_text, ctx.published), status=_status(head, span_toks, etype),
+            cameo=cameo, country=country, start=start, end=end,
+        ))
+    return out

@@ -1,0 +1,166 @@
+"""Claim extraction on hand-written sentences (real spaCy model, no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.analysis import Analyzer
+from pipeline.claims import Claim
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def claims(analyzer: Analyzer, text: str) -> list[Claim]:
+    result = analyzer.analyze(text)
+    assert result.status == "ok", result.reason
+    return result.claims
+
+
+def one(found: list[Claim], cue: str) -> Claim:
+    hits = [c for c in found if c.cue == cue]
+    assert len(hits) == 1, [c.to_dict() for c in found]
+    return hits[0]
+
+
+def test_direct_quote_speaker_after(analyzer: Analyzer) -> None:
+    text = ("Economy Minister Marcelo Ebrard spoke on Tuesday.\n\n"
+            "\u201cThis tariff is not justified,\u201d Ebrard said.")
+    c = one(claims(analyzer, text), "say")
+    assert c.kind == "direct"
+    assert c.speaker == "Marcelo Ebrard"
+    assert c.speaker_type == "PERSON"
+    assert c.content.startswith("This tariff is not justified")
+    assert text[c.content_start:c.content_end] == c.content
+
+
+def test_direct_quote_over_two_sentences_is_one_claim(analyzer: Analyzer) -> None:
+    text = ('"It is a big deal. This is the beginning of something new," '
+            "President Donald Trump said on Monday.")
+    found = claims(analyzer, text)
+    c = one(found, "say")
+    assert c.kind == "direct"
+    assert "big deal" in c.content and "beginning" in c.content
+    assert c.speaker == "Donald Trump"
+
+
+def test_quote_introduced_by_colon(analyzer: Analyzer) -> None:
+    text = 'Sean Robertson, the commander, said: "We do not support forced relocations."'
+    c = one(claims(analyzer, text), "say")
+    assert c.kind == "direct"
+    assert c.content.startswith("We do not support")
+
+
+def test_indirect_and_mixed(analyzer: Analyzer) -> None:
+    text = ('Ukrainian officials said that the talks had failed.\n'
+            'Dmitry Medvedev said the army is making "active advances" in the east.')
+    found = claims(analyzer, text)
+    assert [c.kind for c in found] == ["indirect", "mixed"]
+    assert found[0].speaker == "Ukrainian officials"
+    assert found[0].speaker_type == "GROUP"
+    assert found[0].content == "the talks had failed"
+    assert found[1].speaker == "Dmitry Medvedev"
+
+
+def test_according_to(analyzer: Analyzer) -> None:
+    text = "More than 2,500 civilians have been killed this year, according to the United Nations."
+    c = one(claims(analyzer, text), "according to")
+    assert c.speaker == "United Nations"
+    assert c.content.startswith("More than 2,500 civilians")
+
+
+def test_passive_without_agent_has_no_speaker(analyzer: Analyzer) -> None:
+    text = "The phrase has been interpreted as a warning to Ukraine and its allies."
+    c = one(claims(analyzer, text), "interpret")
+    assert c.speaker is None
+    assert c.speaker_type == "NONE"
+    assert c.content.startswith("a warning")
+
+
+def test_pronoun_resolves_to_full_name(analyzer: Analyzer) -> None:
+    text = ("Russian Deputy Security Council Chairman Dmitry Medvedev spoke in Moscow.\n\n"
+            "Medvedev said the offensive would continue.\n\n"
+            '"Revenge is inevitable," he said.')
+    found = claims(analyzer, text)
+    assert [c.speaker for c in found] == ["Dmitry Medvedev", "Dmitry Medvedev"]
+
+
+def test_definite_description_resolves_to_person(analyzer: Analyzer) -> None:
+    text = ("Indiana Gov. Eric Holcomb visited the school on Monday.\n\n"
+            "The governor said he was waiting for a commission to report.")
+    c = one(claims(analyzer, text), "say")
+    assert c.speaker == "Eric Holcomb"
+
+
+def test_narration_and_scare_quotes_are_not_claims(analyzer: Analyzer) -> None:
+    text = ('The so-called "three amigos" met in Kyiv on Monday.\n'
+            "The conflict has reached a stalemate in several regions.")
+    assert claims(analyzer, text) == []
+
+
+def test_negated_speech_is_not_a_claim(analyzer: Analyzer) -> None:
+    text = "The agency did not say how many people were on the grounds."
+    assert [c for c in claims(analyzer, text) if c.cue == "say"] == []
+
+
+@pytest.mark.parametrize("text", [
+    'He said "this never ends',
+    '"Unclosed quote at the start, said the minister.',
+    'Odd "number" of "quote marks said Smith.',
+    "\u201cCurly open only, the spokesman said.",
+    "\u201d\u201d\u201c\u201c",
+])
+def test_unbalanced_quotes_do_not_crash(analyzer: Analyzer, text: str) -> None:
+    result = analyzer.analyze(text + "\nThe minister said the talks would resume.")
+    assert result.status in ("ok", "skipped_non_english")
+    for c in result.claims:
+        assert text is not None and c.content
+
+
+def test_claim_to_dict_fields(analyzer: Analyzer) -> None:
+    c = one(claims(analyzer, "Officials said the border would reopen next week."), "say")
+    d = c.to_dict()
+    assert set(d) == {"sentence", "speaker", "speaker_type", "cue", "content", "kind", "start",
+                      "end", "content_start", "content_end"}
+
+
+def test_pronoun_respects_gender(analyzer: Analyzer) -> None:
+    text = ("Teacher Angela Roberts exhausted her sick leave, and her husband Mike Roberts "
+            "took leave.\n\n"
+            "In the fall, Angela Roberts said she would not return. She has taught for years.\n\n"
+            '"I have devoted my entire adult life to this profession," she said.')
+    found = [c for c in claims(analyzer, text) if c.kind == "direct"]
+    assert found and found[0].speaker == "Angela Roberts"
+
+
+def test_bare_title_resolves_to_main_person(analyzer: Analyzer) -> None:
+    text = ("Sir Keir Starmer has defended accepting gifts from a donor.\n\n"
+            "The Prime Minister suggested he would continue to accept gifts.")
+    found = claims(analyzer, text)
+    assert [c.speaker for c in found if c.cue == "suggest"] == ["Keir Starmer"]
+
+
+def test_quote_paragraph_continues_previous_speaker(analyzer: Analyzer) -> None:
+    text = ("Palestinian negotiator Saeb Erekat said the move was the latest attempt to force "
+            "concessions.\n\n"
+            '"They wanted us on our knees. We stand tall and we will stand tall."')
+    found = claims(analyzer, text)
+    assert len(found) == 2
+    assert found[1].kind == "direct"
+    assert found[1].speaker == "Saeb Erekat"
+    assert found[1].content.startswith("They wanted us")
+
+
+def test_dateline_is_not_content(analyzer: Analyzer) -> None:
+    text = ("BEIRUT, March 7 (Reuters) - An Israeli tank crew killed a reporter in Lebanon, "
+            "according to a report published on Thursday.")
+    c = one(claims(analyzer, text), "according to")
+    assert c.content.startswith("An Israeli tank crew")
+    events = analyzer.analyze(text).events
+    assert events and "Reuters" not in events[0].actors
+
+
+def test_question_headline_is_not_a_claim(analyzer: Analyzer) -> None:
+    assert claims(analyzer, "Did the minister say the talks failed?") == []

@@ -1,0 +1,108 @@
+"""Event extraction on hand-written sentences (real spaCy model, no mocks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.analysis import Analyzer
+from pipeline.events import Event
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def events(analyzer: Analyzer, text: str, published: dt.date | None = None) -> list[Event]:
+    result = analyzer.analyze(text, published)
+    assert result.status == "ok", result.reason
+    return result.events
+
+
+def of_type(found: list[Event], etype: str) -> Event:
+    hits = [e for e in found if e.type == etype]
+    assert hits, [e.to_dict() for e in found]
+    return hits[0]
+
+
+def test_talks_with_place_date_actors(analyzer: Analyzer) -> None:
+    text = "The second round of Russian-Ukrainian talks in Istanbul on June 2 marked a rare attempt."
+    e = of_type(events(analyzer, text, dt.date(2025, 6, 5)), "talks")
+    assert e.location == "Istanbul"
+    assert e.date_text == "June 2"
+    assert e.date == "2025-06-02"
+    assert e.status == "occurred"
+    assert {"Russia", "Ukraine"} <= set(e.actors)
+    assert e.cameo == "04"
+    assert e.country == "Turkey"
+    assert text[e.start:e.end] == e.trigger
+
+
+def test_negated_ceasefire(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "However, the talks ended without a breakthrough on a ceasefire."),
+                "ceasefire")
+    assert e.status == "negated"
+
+
+def test_planned_by_modal_and_prospect(analyzer: Analyzer) -> None:
+    found = events(analyzer, "The deal would see the release of wounded prisoners.\n"
+                             "The prospect of a third round of talks in June has raised hopes.")
+    assert of_type(found, "prisoner_exchange").status == "planned"
+    assert of_type(found, "talks").status == "planned"
+
+
+def test_multiword_trigger(analyzer: Analyzer) -> None:
+    found = events(analyzer, "A notable outcome was an agreement on a large-scale prisoner exchange.")
+    assert of_type(found, "prisoner_exchange").trigger == "prisoner exchange"
+    assert of_type(found, "agreement").trigger == "agreement"
+
+
+def test_attack_location_from_object(analyzer: Analyzer) -> None:
+    found = events(analyzer, "Russian forces struck the city of Kharkiv with missiles overnight.")
+    e = of_type(found, "attack")
+    assert e.location == "Kharkiv"
+    assert "Russia" in e.actors
+
+
+def test_context_filter_drops_non_events(analyzer: Analyzer) -> None:
+    found = events(analyzer, "It's a big deal for the company, and the change in mood was clear.")
+    assert [e for e in found if e.type in ("agreement", "policy")] == []
+
+
+def test_threat_is_planned(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "Russia vowed to retaliate against Ukraine."), "threat")
+    assert e.status == "planned"
+
+
+def test_event_to_dict_fields(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "Protesters held a rally in London on Saturday."), "protest")
+    assert set(e.to_dict()) == {"type", "trigger", "sentence", "actors", "location", "date_text",
+                                "date", "status", "cameo", "country", "start", "end"}
+    assert e.location == "London"
+
+
+def test_city_reference_and_city_of(analyzer: Analyzer) -> None:
+    text = ("Explosions were heard in Kyiv on Sunday.\n\n"
+            "The intense aerial assault damaged buildings across the Ukrainian capital.\n\n"
+            "Another missile struck the city of Bila Tserkva.")
+    found = events(analyzer, text)
+    assault = [e for e in found if e.trigger == "aerial assault"]
+    assert assault and assault[0].location == "Kyiv"
+    struck = [e for e in found if e.trigger.endswith("struck")]
+    assert struck and struck[0].location == "Bila Tserkva"
+
+
+def test_status_cues(analyzer: Analyzer) -> None:
+    found = events(analyzer, "The tariffs are set to take effect on March 12.\n"
+                             "Preliminary reports do not indicate it was caused by enemy fire.\n"
+                             "Strong tornadoes are possible across the central states on Friday.")
+    assert of_type(found, "sanction").status == "planned"
+    assert of_type(found, "attack").status == "negated"
+    assert of_type(found, "accident").status == "planned"
+
+
+def test_background_event_with_year_is_skipped(analyzer: Analyzer) -> None:
+    found = events(analyzer, "Tensions have risen since the 2014 annexation of Crimea.")
+    assert [e for e in found if e.trigger == "annexation"] == []

@@ -1,0 +1,148 @@
+"""End-to-end quality on the dev set (score.py) and robustness of the analyser."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis import Analyzer, run_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "eval"
+
+# Reached on the dev set when these floors were set, minus about 0.03.
+FLOORS = {
+    ("claims", "f1"): 0.91,
+    ("claims", "precision"): 0.93,
+    ("claims", "recall"): 0.88,
+    ("claims", "speaker_accuracy"): 0.91,
+    ("claims", "content_f1"): 0.90,
+    ("events", "f1"): 0.75,
+    ("events", "precision"): 0.76,
+    ("events", "recall"): 0.73,
+    ("events", "status_accuracy"): 0.82,
+    ("events", "location_accuracy"): 0.81,
+    ("events", "actor_recall"): 0.80,
+}
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture(scope="module")
+def totals() -> dict:
+    cmd = f"{sys.executable} -m pipeline.analysis"
+    proc = subprocess.run(
+        [sys.executable, str(EVAL / "score.py"), "--gold", str(EVAL / "dev"), "--pred-cmd", cmd,
+         "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("section", "metric"), sorted(FLOORS))
+def test_dev_scores_above_floor(totals: dict, section: str, metric: str) -> None:
+    assert totals["articles_answered"] == totals["articles"]
+    assert totals[section][metric] >= FLOORS[(section, metric)], totals[section]
+
+
+def test_short_headline_is_not_taken_for_foreign(analyzer: Analyzer) -> None:
+    result = analyzer.analyze("Ceasefire collapses as rebels shell Aleppo")
+    assert result.status == "ok"
+    assert any(e.type == "ceasefire" for e in result.events)
+
+
+def test_empty_text(analyzer: Analyzer) -> None:
+    for text in ("", "   \n\t "):
+        result = analyzer.analyze(text)
+        assert result.status == "empty"
+        assert result.claims == [] and result.events == []
+
+
+def test_non_english_is_skipped(analyzer: Analyzer) -> None:
+    german = ("Die Bundesregierung hat am Dienstag neue Maßnahmen beschlossen, die nach Angaben "
+              "des Ministeriums im kommenden Jahr in Kraft treten sollen. Der Minister sagte, "
+              "man werde die Lage genau beobachten.")
+    assert analyzer.analyze(german).status == "skipped_non_english"
+    chinese = "国务院新闻办公室今天举行新闻发布会，介绍经济运行情况。" * 10
+    assert analyzer.analyze(chinese).status == "skipped_non_english"
+    english = "The minister said the talks would resume in Geneva next week."
+    assert analyzer.analyze(english, language="fr").status == "skipped_non_english"
+    assert analyzer.analyze(english, language="en").status == "ok"
+
+
+def test_huge_text_is_truncated_in_bounded_time(analyzer: Analyzer) -> None:
+    para = ("Officials said the talks in Geneva would resume on Monday, according to the "
+            "ministry. \u201cWe are ready,\u201d the minister said.\n")
+    text = para * (2_000_000 // len(para) + 1)
+    start = time.perf_counter()
+    result = analyzer.analyze(text)
+    elapsed = time.perf_counter() - start
+    assert result.status == "truncated"
+    assert result.reason
+    assert result.claims
+    assert elapsed < 60
+    assert max(c.end for c in result.claims) <= 100_000
+
+
+def test_huge_single_line_without_punctuation(analyzer: Analyzer) -> None:
+    text = ("officials said the attack on the city killed people " * 40_000)[:2_000_000]
+    start = time.perf_counter()
+    result = analyzer.analyze(text)
+    assert result.status == "truncated"
+    assert time.perf_counter() - start < 60
+    assert all(c.end - c.start <= 1500 for c in result.claims)
+
+
+def test_html_remnants_and_garbage_do_not_crash(analyzer: Analyzer) -> None:
+    text = ('<div class="x"><p>The minister said <b>the talks</b> failed.</p>'
+            "<script>var a = '\"';</script>\n\u201c\u201c\"\"\" unclosed said he\n"
+            "\x00\ufffd 12345 %%% the attack on Kyiv killed 3 people, police said.")
+    result = analyzer.analyze(text)
+    assert result.status == "ok"
+    assert all("<" not in c.content for c in result.claims)
+
+
+def test_offsets_point_into_the_text(analyzer: Analyzer) -> None:
+    text = (EVAL / "seed" / "medvedev_istanbul.txt").read_text(encoding="utf-8")
+    result = analyzer.analyze(text)
+    for c in result.claims:
+        assert text[c.start:c.end] == c.sentence
+        assert text[c.content_start:c.content_end] == c.content
+    for e in result.events:
+        assert text[e.start:e.end] == e.trigger
+    assert "Dmitry Medvedev" in result.entities["persons"]
+
+
+def test_analyze_many_matches_analyze(analyzer: Analyzer) -> None:
+    texts = ["Officials said the border would reopen.", "", "Police arrested two men in Paris."]
+    many = list(analyzer.analyze_many((t, None) for t in texts))
+    single = [analyzer.analyze(t) for t in texts]
+    assert [m.status for m in many] == [s.status for s in single]
+    assert [len(m.claims) for m in many] == [len(s.claims) for s in single]
+    assert [len(m.events) for m in many] == [len(s.events) for s in single]
+
+
+def test_run_jsonl_reports_bad_lines_and_goes_on() -> None:
+    lines = "\n".join([
+        json.dumps({"id": "a", "text": "The minister said the talks failed.",
+                    "published": "2025-06-05"}),
+        "{not json",
+        json.dumps({"id": "c", "text": 42}),
+        json.dumps({"id": "d", "text": "", "published": None}),
+    ]) + "\n"
+    out = io.StringIO()
+    assert run_jsonl(io.StringIO(lines), out) == 0
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [r.get("id") for r in rows] == ["a", None, "c", "d"]
+    assert rows[0]["status"] == "ok" and rows[0]["claims"]
+    assert "error" in rows[1] and "error" in rows[2]
+    assert rows[3]["status"] == "empty"
