@@ -431,6 +431,7 @@ def extract_events(ctx: Context) -> list[Event]:
     """All events of a parsed document context, at most one per type per sentence."""
     events: list[Event] = []
     prev_actors: list[str] = []
+    recent: list[list[str]] = []
     prev_para = -10
     doc_words = frozenset(t.lemma_.lower() for s in ctx.sentences if s.doc is not None
                           for t in s.doc)
@@ -438,12 +439,16 @@ def extract_events(ctx: Context) -> list[Event]:
         if sent.doc is None:
             continue
         if sent.para - prev_para > 2:
-            prev_actors = []
+            prev_actors, recent = [], []
+        own = _actors(ctx, sent.doc)
         for ev in _sentence_events(ctx, sent, prev_actors, doc_words):
             events.append(ev)
-            if ev.actors:
-                prev_actors = ev.actors[:10]
-                prev_para = sent.para
+        if own:
+            # The participants of the passage's last two naming sentences carry on; older
+            # ones drop out, so lists stay short.
+            recent = (recent + [own[:6]])[-2:]
+            prev_actors = list(dict.fromkeys(a for names in recent for a in names))
+            prev_para = sent.para
     return events
 
 
@@ -471,13 +476,12 @@ def _sentence_events(ctx: Context, sent: Sentence, prev_actors: list[str],
         clause_of[etype] = clause
         span_toks = list(doc[s:e])
         head = max(span_toks, key=lambda t: t.i if t.pos_ in ("NOUN", "VERB", "PROPN") else -1)
-        # participants carry over from the previous event of the same passage
-        ev_actors = list(actors)
-        for a in prev_actors:
-            if a not in ev_actors:
-                ev_actors.append(a)
         location = _location(doc, span_toks, etype) or _city_reference(
             ctx, doc, span_toks, sent.start)
+        # Participants are often named a sentence earlier ("The meeting ... brought together
+        # both sides"): those of the passage's previous naming sentence join this one's.
+        # The place an event happens in is not a participant.
+        ev_actors = [a for a in dict.fromkeys(actors + prev_actors) if a != location]
         date_text = _date_text(doc, span_toks)
         start = sent.start + doc[s].idx
         end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)
