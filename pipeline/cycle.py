@@ -248,7 +248,9 @@ def build_articles(entries: Sequence[Entry], pages: Sequence[FetchResult]) -> li
                 articles.append(build_article(entry, now, fetch_error=error,
                                               fetch_status=page.status, final_url=page.final_url))
                 continue
-            extracted = extract_article(page.text(), page.final_url)
+            # htmldate's date search only when the feed did not date the entry
+            extracted = extract_article(page.text(), page.final_url,
+                                        full_metadata=entry.published_at is None)
             articles.append(build_article(entry, now, extracted, None, page.status, page.final_url))
         except Exception as exc:  # noqa: BLE001 - record and keep the entry
             articles.append(build_article(entry, now, fetch_error=f"internal: {exc!r}"))

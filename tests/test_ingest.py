@@ -120,15 +120,20 @@ def token_f1(truth: str, predicted: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def test_extraction_quality_on_fixture_pages():
+@pytest.mark.parametrize("full_metadata", [True, False], ids=["undated-entry", "dated-entry"])
+def test_extraction_quality_on_fixture_pages(full_metadata: bool):
     pages = sorted(ARTICLES.glob("*/*.html"))
-    scores = []
+    scores, titled, sited = [], 0, 0
     for page in pages:
         truth = page.with_suffix(".txt").read_text(encoding="utf-8")
-        scores.append(token_f1(truth, extract_article(page.read_text(encoding="utf-8")).text))
+        result = extract_article(page.read_text(encoding="utf-8"), full_metadata=full_metadata)
+        scores.append(token_f1(truth, result.text))
+        titled += bool(result.title)
+        sited += bool(result.sitename)
     mean = sum(scores) / len(scores)
     assert len(pages) == 79
     assert mean >= 0.93, f"mean token F1 {mean:.3f}"
+    assert titled == 79 and sited >= 65
 
 
 def test_undeclared_encoding_page_is_decoded(es, indices, settings, tmp_path: Path):
