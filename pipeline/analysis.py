@@ -167,7 +167,10 @@ class Analyzer:
                 if job[2] < 2 or _worth_parsing(doc)]
         docs = [doc for _, doc in keep]
         for name in self.stage2:
-            docs = list(self.nlp.get_pipe(name).pipe(docs, batch_size=self.batch_size))
+            # NER's own tok2vec is the costliest stage: skip sentences it cannot tag
+            todo = docs if name != "ner" else [d for d in docs if _may_hold_entities(d)]
+            for _ in self.nlp.get_pipe(name).pipe(todo, batch_size=self.batch_size):
+                pass
         for ((_, sent, _), _), doc in zip(keep, docs, strict=True):
             fix_pos_after_parse(doc)
             sent.doc = doc
@@ -190,6 +193,26 @@ class Analyzer:
 _CUE_LEMMAS = (set(lx.SPEECH_VERBS) | set(lx.OBJECT_VERBS) | set(lx.PASSIVE_ONLY_VERBS)
                | set(lx.PHRASAL_VERBS))
 _PHRASE_HEADS = {p.split()[0] for p in lx.PHRASE_TRIGGERS}
+
+
+_TIME_WORDS = {
+    "today", "tonight", "yesterday", "tomorrow", "day", "days", "week", "weeks", "weekend",
+    "month", "months", "year", "years", "decade", "decades", "century", "morning", "afternoon",
+    "evening", "night", "nights", "hour", "hours", "minute", "minutes", "second", "seconds",
+    "first", "last", "next", "once", "half", "dozen", "dozens", "hundreds", "thousands",
+    "millions", "billions", "annual", "daily", "weekly", "monthly", "quarter", "season",
+    "spring", "summer", "autumn", "fall", "winter", "ago", "recent", "recently", "earlier",
+}
+
+
+def _may_hold_entities(doc: Doc) -> bool:
+    """False for sentences without a capitalised word, number or time word: NER finds nothing."""
+    for tok in doc:
+        text = tok.text
+        if ((text[:1].isupper() and (tok.i > 0 or tok.pos_ == "PROPN")) or tok.like_num
+                or tok.tag_ == "CD" or tok.lower_ in _TIME_WORDS):
+            return True
+    return False
 
 
 def _worth_parsing(doc: Doc) -> bool:
