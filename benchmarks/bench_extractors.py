@@ -22,7 +22,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "tests" / "fixtures" / "articles"
-FALLBACK_DIR = Path("/work/shared/fixtures/articles")
 CONTENDERS = ("extractors", "spacy_full", "trafilatura")
 
 
@@ -103,11 +102,8 @@ def main() -> int:
     ap.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     folder = args.folder
-    if not find_texts(folder) if folder.exists() else True:
-        if folder == DEFAULT_DIR and FALLBACK_DIR.exists():
-            folder = FALLBACK_DIR
-        else:
-            ap.error(f"no .txt articles under {folder}")
+    if not folder.exists() or not find_texts(folder):
+        ap.error(f"no .txt articles under {folder}")
     if args.child:
         print(json.dumps(run_child(args.child, folder, args.repeat)))
         return 0

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset
@@ -22,6 +23,19 @@ log = logging.getLogger(__name__)
 # Emitted by news_ingest when new articles were indexed; news_alerts is scheduled on it.
 ARTICLES_ASSET = Asset(name="newsmon_articles", uri="newsmon://articles", group="newsmon")
 OWNER = "newsmon"
+
+
+def default_args(retries: int, retry_delay: timedelta, max_retry_delay: timedelta,
+                 timeout: timedelta) -> dict[str, Any]:
+    """The DAGs' shared task defaults: owner, retries with exponential backoff, a timeout."""
+    return {
+        "owner": OWNER,
+        "retries": retries,
+        "retry_delay": retry_delay,
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": max_retry_delay,
+        "execution_timeout": timeout,
+    }
 
 ES_CONN_ID = os.environ.get("NEWSMON_ES_CONN_ID", "elasticsearch_default")
 SMTP_CONN_ID = os.environ.get("NEWSMON_SMTP_CONN_ID", "smtp_default")

@@ -12,19 +12,12 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _newsmon_conn import ARTICLES_ASSET, OWNER
+from _newsmon_conn import ARTICLES_ASSET, default_args
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 ALERTS_CRON = os.environ.get("NEWSMON_ALERTS_CRON", "0 * * * *")
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": OWNER,
-    "retries": 3,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "execution_timeout": timedelta(minutes=15),
-}
+DEFAULT_ARGS = default_args(3, timedelta(seconds=30), timedelta(minutes=10), timedelta(minutes=15))
 
 
 @dag(

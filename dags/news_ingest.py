@@ -16,21 +16,14 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _newsmon_conn import ARTICLES_ASSET, OWNER
+from _newsmon_conn import ARTICLES_ASSET, default_args
 from airflow.sdk import dag, get_current_context, task
 
 EVERY_MINUTES = int(os.environ.get("NEWSMON_INGEST_EVERY_MINUTES", "15"))
 FEEDS_PER_TASK = int(os.environ.get("NEWSMON_FEEDS_PER_TASK", "25"))
 PARALLEL_BATCHES = int(os.environ.get("NEWSMON_PARALLEL_BATCHES", "4"))
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": OWNER,
-    "retries": 3,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "execution_timeout": timedelta(minutes=30),
-}
+DEFAULT_ARGS = default_args(3, timedelta(seconds=30), timedelta(minutes=10), timedelta(minutes=30))
 
 
 @dag(

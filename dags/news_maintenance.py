@@ -16,19 +16,12 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _newsmon_conn import OWNER
+from _newsmon_conn import default_args
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 MAINTENANCE_CRON = os.environ.get("NEWSMON_MAINTENANCE_CRON", "30 2 * * *")
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": OWNER,
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=15),
-    "execution_timeout": timedelta(minutes=30),
-}
+DEFAULT_ARGS = default_args(2, timedelta(minutes=1), timedelta(minutes=15), timedelta(minutes=30))
 
 
 @dag(
