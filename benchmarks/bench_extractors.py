@@ -22,7 +22,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "tests" / "fixtures" / "articles"
-CONTENDERS = ("extractors", "spacy_full", "trafilatura")
+CONTENDERS = ("extractors", "extractors_spacy_ner", "spacy_full", "spacy_full_blis", "trafilatura")
 
 
 def find_texts(folder: Path) -> list[Path]:
@@ -39,11 +39,11 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
     paths = find_texts(folder)
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
     extra: dict = {}
-    if contender == "extractors":
+    if contender.startswith("extractors"):
         sys.path.insert(0, str(ROOT))
         from pipeline.analysis import Analyzer
 
-        analyzer = Analyzer()
+        analyzer = Analyzer(entities="spacy" if contender == "extractors_spacy_ner" else "head")
         analyzer.analyze("Officials said the talks in Geneva would resume.")  # warm-up
 
         def work() -> None:
@@ -51,11 +51,11 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
             extra["claims"] = sum(len(r.claims) for r in results)
             extra["events"] = sum(len(r.events) for r in results)
             extra["skipped"] = sum(r.status != "ok" and r.status != "truncated" for r in results)
-    elif contender == "spacy_full":
+    elif contender.startswith("spacy_full"):
         sys.path.insert(0, str(ROOT))
         from pipeline.nlp import load_model
 
-        nlp = load_model()
+        nlp = load_model(fast_blas=contender == "spacy_full")
         nlp("Warm up.")
 
         def work() -> None:
@@ -120,16 +120,21 @@ def main() -> int:
 
     print(f"articles: {folder} ({rows[0]['docs'] if rows else 0} texts, {tokens} tokens), "
           f"one core, best of {args.repeat}")
-    print(f"{'contender':<34} {'ms/article':>10} {'tokens/s':>10} {'peak RSS MB':>12}")
+    print(f"{'contender':<34} {'ms/article':>10} {'tokens/s':>10} {'peak RSS MB':>12}"
+          f" {'x trafilatura':>14}")
+    base = next((r["seconds"] for r in rows if r["contender"] == "trafilatura"), None)
     for r in rows:
         name = {"extractors": "claims+events (pipeline.analysis)",
+                "extractors_spacy_ner": "claims+events, spaCy's NER",
                 "spacy_full": "spaCy en_core_web_sm full pipeline",
+                "spacy_full_blis": "same, thinc's stock BLIS gemm",
                 "trafilatura": "trafilatura.extract (.html)"}[r["contender"]]
         ms = r["seconds"] / max(r["docs"], 1) * 1000
-        print(f"{name:<34} {ms:10.1f} {tokens / r['seconds']:10.0f} {r['peak_rss_mb']:12.0f}")
+        ratio = f"{r['seconds'] / base:14.2f}" if base else ""
+        print(f"{name:<34} {ms:10.1f} {tokens / r['seconds']:10.0f} {r['peak_rss_mb']:12.0f}{ratio}")
     for r in rows:
-        if r["contender"] == "extractors":
-            print(f"extractors found {r['claims']} claims and {r['events']} events; "
+        if r["contender"].startswith("extractors"):
+            print(f"{r['contender']} found {r['claims']} claims and {r['events']} events; "
                   f"{r['skipped']} texts skipped (non-English/empty)")
         if r["contender"] == "trafilatura":
             print(f"trafilatura ran on {r['pages']} pages")

@@ -43,7 +43,7 @@ def _analyzer(settings: Any, enabled: bool) -> Any:
         return None
     from pipeline.analysis import Analyzer
 
-    return Analyzer()
+    return Analyzer(entities=settings.entities)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -105,7 +105,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not args.jsonl:
         print("only --jsonl is supported", file=sys.stderr)
         return 2
-    return run_jsonl(sys.stdin, sys.stdout)
+    return run_jsonl(sys.stdin, sys.stdout, entities=args.entities)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = sub.add_parser("extract", help="claims and events for JSON Lines on stdin")
     extract.add_argument("--jsonl", action="store_true")
+    extract.add_argument("--entities", choices=("head", "spacy"), default="head",
+                         help="entity recogniser: the distilled head (default) or spaCy's NER")
     extract.set_defaults(func=cmd_extract)
 
     init = sub.add_parser("init", help="create index templates and indices")

@@ -148,6 +148,7 @@ class Settings:
     allow_private: tuple[str, ...] = ()
     max_backoff_minutes: int = 24 * 60
     analyze: bool = True
+    entities: str = "head"
     kibana_url: str = "http://localhost:5601"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -167,6 +168,7 @@ SETTINGS_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "allow_private": (list, "a list of CIDRs or host names"),
     "max_backoff_minutes": (int, "an integer"),
     "analyze": (bool, "true or false"),
+    "entities": (str, "head or spacy"),
     "kibana_url": (str, "a URL"),
 }
 
@@ -206,6 +208,8 @@ def parse_settings(data: Any, path: Path | str = "newsmon.yaml") -> Settings:
     prefix = values.get("index_prefix", Settings.index_prefix)
     if not prefix or prefix != prefix.lower() or any(c in prefix for c in ' "*\\<|,>/?'):
         raise ConfigError(path, "index_prefix", f"not a valid lower-case index prefix: {prefix!r}")
+    if values.get("entities", "head") not in ("head", "spacy"):
+        raise ConfigError(path, "entities", f"must be head or spacy, not {values['entities']!r}")
     return Settings(**values, extra=extra)
 
 

@@ -211,7 +211,7 @@ def default_analyzer(settings: Settings) -> Any | None:
         from pipeline.analysis import Analyzer
     except ImportError:
         return None
-    return Analyzer()
+    return Analyzer(entities=settings.entities)
 
 
 def ingest_batch(

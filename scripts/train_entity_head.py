@@ -1,0 +1,203 @@
+"""Distil spaCy's small-model NER into pipeline/entityhead.py's cheap head.
+
+Usage: python scripts/train_entity_head.py [--out pipeline/resources/entity_head.npz]
+
+Teacher labels come from en_core_web_sm's own NER run over the sentences our
+analyser would see: the fixture article texts and the fixture feeds' item texts.
+The dev-set articles (tests/eval/dev) are held out of training and used only to
+report how often the head agrees with the teacher. Deterministic (fixed seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.entityhead import (  # noqa: E402
+    HEAD_FILE,
+    EntityHead,
+    decode_bio,
+    model_signature,
+    ner_embedder,
+    token_features,
+)
+from pipeline.nlp import load_model, split_paragraphs, split_sentences  # noqa: E402
+
+ARTICLES = ROOT / "tests" / "fixtures" / "articles"
+FEEDS = ROOT / "tests" / "fixtures" / "feeds"
+DEV = ROOT / "tests" / "eval" / "dev"
+REPORTED = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "DATE")
+
+
+def dev_names() -> set[str]:
+    return {json.loads(p.read_text(encoding="utf-8"))["article"] for p in DEV.glob("*.json")}
+
+
+def article_texts(held_out: bool) -> list[str]:
+    """Fixture article texts, either the dev articles or all the others."""
+    dev = dev_names()
+    out = []
+    for path in sorted(ARTICLES.rglob("*.txt")):
+        name = path.relative_to(ARTICLES).with_suffix("").as_posix()
+        if (name in dev) == held_out:
+            out.append(path.read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+def feed_texts() -> list[str]:
+    """Titles and summaries (tags stripped) of every fixture feed item with 9+ words."""
+    import feedparser
+
+    out = []
+    for path in sorted(p for p in FEEDS.rglob("*") if p.is_file()):
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            for key in ("title", "summary"):
+                text = html.unescape(re.sub(r"<[^>]+>", " ", entry.get(key) or ""))
+                if len(text.split()) > 8:
+                    out.append(text)
+    return out
+
+
+def sentences(texts: list[str]) -> list[str]:
+    """The sentence strings the analyser would feed to spaCy."""
+    out = []
+    for text in texts:
+        for ps, pe in split_paragraphs(text):
+            out.extend(text[s:e] for s, e in split_sentences(text, ps, pe))
+    return out
+
+
+def silver(nlp, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list]]]:
+    """Features, BIO targets and (length, teacher spans) per sentence."""
+    docs = list(nlp.pipe(sentences(texts), batch_size=256,
+                         disable=["parser", "attribute_ruler", "lemmatizer"]))
+    docs = [d for d in docs if len(d)]
+    gold = [(len(d), [(e.start, e.end, e.label_) for e in d.ents]) for d in docs]
+    return token_features(docs, HEAD_GAZETTEER, ner_embedder(nlp)), np.concatenate(
+        [_bio(n, spans) for n, spans in gold]), gold
+
+
+def _bio(n: int, spans: list[tuple[int, int, str]]) -> np.ndarray:
+    y = np.zeros(n, dtype=np.int64)
+    for s, e, label in spans:
+        y[s] = CLASS_INDEX["B-" + label]
+        y[s + 1:e] = CLASS_INDEX["I-" + label]
+    return y
+
+
+def train(x: np.ndarray, y: np.ndarray, hidden: int, epochs: int, seed: int = 0
+          ) -> tuple[np.ndarray, ...]:
+    """A ReLU layer and a softmax, Adam, input dropout; returns weights and scaling."""
+    rng = np.random.default_rng(seed)
+    mean, scale = x.mean(0), x.std(0) + 1e-4
+    x = (x - mean) / scale
+    n_in, n_out = x.shape[1], len(CLASSES)
+    params = [rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)).astype(np.float32),
+              np.zeros(hidden, np.float32),
+              rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)).astype(np.float32),
+              np.zeros(n_out, np.float32)]
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    step, lr, batch, drop = 0, 1e-3, 256, 0.2
+    for epoch in range(epochs):
+        order = rng.permutation(len(x))
+        loss = 0.0
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            xb = x[idx] * (rng.random((len(idx), n_in)) > drop) / (1 - drop)
+            yb = y[idx]
+            w1, b1, w2, b2 = params
+            z = xb @ w1 + b1
+            h = np.maximum(z, 0)
+            out = h @ w2 + b2
+            out -= out.max(1, keepdims=True)
+            p = np.exp(out)
+            p /= p.sum(1, keepdims=True)
+            loss -= np.log(p[np.arange(len(yb)), yb] + 1e-9).sum()
+            g = p
+            g[np.arange(len(yb)), yb] -= 1
+            g /= len(yb)
+            gh = g @ w2.T
+            gh[z <= 0] = 0
+            grads = [xb.T @ gh, gh.sum(0), h.T @ g, g.sum(0)]
+            step += 1
+            for k, (param, grad) in enumerate(zip(params, grads, strict=True)):
+                m1[k] = 0.9 * m1[k] + 0.1 * grad
+                m2[k] = 0.999 * m2[k] + 0.001 * grad * grad
+                param -= lr * (m1[k] / (1 - 0.9 ** step)) / (
+                    np.sqrt(m2[k] / (1 - 0.999 ** step)) + 1e-8)
+        print(f"epoch {epoch + 1}/{epochs}: loss {loss / len(x):.4f}", file=sys.stderr)
+    return (*params, mean, scale)
+
+
+def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> dict[str, tuple]:
+    """Entity-level precision/recall/F1 of the head against the teacher, per label."""
+    pred = head.logits(x).argmax(1)
+    tp, fp, fn = Counter(), Counter(), Counter()
+    offset = 0
+    for n, spans in gold:
+        guess = {s for s in decode_bio(pred[offset:offset + n], CLASSES) if s[2] in REPORTED}
+        offset += n
+        truth = {s for s in spans if s[2] in REPORTED}
+        for s in guess & truth:
+            tp[s[2]] += 1
+        for s in guess - truth:
+            fp[s[2]] += 1
+        for s in truth - guess:
+            fn[s[2]] += 1
+    out = {}
+    for label in (*REPORTED, "ALL"):
+        a, b, c = ((sum(tp.values()), sum(fp.values()), sum(fn.values())) if label == "ALL"
+                   else (tp[label], fp[label], fn[label]))
+        out[label] = (a / max(a + b, 1), a / max(a + c, 1), 2 * a / max(2 * a + b + c, 1), a + c)
+    return out
+
+
+def main() -> int:
+    global CLASSES, CLASS_INDEX, HEAD_GAZETTEER
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "pipeline" / "resources" / HEAD_FILE)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=12)
+    args = ap.parse_args()
+
+    from pipeline.entityhead import _gazetteer_ids
+
+    nlp = load_model()
+    labels = sorted(nlp.get_pipe("ner").labels)
+    CLASSES = ["O"] + [f"{p}-{label}" for label in labels for p in "BI"]
+    CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+    HEAD_GAZETTEER = _gazetteer_ids(nlp)
+
+    x_train, y_train, _ = silver(nlp, article_texts(held_out=False) + feed_texts())
+    x_dev, _, gold_dev = silver(nlp, article_texts(held_out=True))
+    print(f"training on {len(x_train)} tokens, {x_train.shape[1]} features", file=sys.stderr)
+    w1, b1, w2, b2, mean, scale = train(x_train, y_train, args.hidden, args.epochs)
+    head = EntityHead(w1, b1, w2, b2, mean.astype(np.float32), scale.astype(np.float32),
+                      CLASSES, model_signature(nlp))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    head.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
+    print("agreement with the teacher NER on the held-out dev articles (P R F1 n):")
+    for label, (p, r, f, n) in agreement(head, x_dev, gold_dev).items():
+        print(f"  {label:<7} {p:.3f} {r:.3f} {f:.3f} {n}")
+    return 0
+
+
+CLASSES: list[str] = []
+CLASS_INDEX: dict[str, int] = {}
+HEAD_GAZETTEER = np.zeros(0, dtype=np.uint64)
+
+if __name__ == "__main__":
+    sys.exit(main())
