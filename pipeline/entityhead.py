@@ -179,8 +179,8 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
                 end += 1  # `Russian-` + `Ukrainian`
                 break
             end -= 1
-        if doc[start].is_punct:
-            continue
+        if all(t.is_punct or (t.is_stop and not t.is_upper) for t in doc[start:end]):
+            continue  # a lone `The` or `-`: the head started a span too early
         out.append((start, end, label))
         covered.update(range(start, end))
     from spacy.attrs import IS_TITLE, LOWER

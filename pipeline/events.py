@@ -44,6 +44,15 @@ PLACE_NOUNS = {"town", "city", "village", "region", "province", "area", "distric
                "heart", "suburb", "port", "island", "coast", "neighborhood", "neighbourhood",
                "oblast", "governorate", "municipality", "territory", "south", "north", "east",
                "west"}
+# Nouns that make a proper-name compound a place: `Logar province`, `Rukban camp`.
+NAMED_PLACE_NOUNS = {"province", "region", "district", "camp", "crossing", "county", "oblast",
+                     "governorate", "valley", "square", "airport", "prison", "base", "port",
+                     "island", "village", "town", "city", "state", "street", "bridge", "point"}
+# Motion verbs whose `to X` is where the event ends up: `sent them to Qatar`.
+DESTINATION_VERBS = {"send", "travel", "fly", "go", "come", "return", "transfer", "move",
+                     "deport", "flee", "head", "arrive", "bring", "take", "evacuate", "march"}
+# Event types whose possessive place is their venue: `Indiana's biggest teacher protest`.
+VENUE_POSSESSIVE_TYPES = {"protest", "vote", "accident"}
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 
@@ -327,13 +336,23 @@ def _city_reference(ctx: Context, doc: Doc, toks: list[Token], start: int) -> st
 
 
 def _place_spans(doc: Doc) -> list[Span]:
-    """GPE/LOC/FAC entities, plus gazetteer places the NER missed or mislabelled (`Kyiv`)."""
+    """GPE/LOC/FAC entities, plus places the entity recogniser missed or mislabelled:
+    gazetteer words (`Kyiv`) and proper names headed by a place noun (`Logar province`,
+    `the Rukban camp`)."""
     spans = [e for e in doc.ents if e.label_ in PLACE_LABELS]
     covered = {i for e in spans for i in range(e.start, e.end)}
     for tok in doc:
-        if (tok.pos_ == "PROPN" and tok.i not in covered and tok.ent_type_ not in ("ORG", "NORP")
+        if tok.i in covered:
+            continue
+        if (tok.pos_ == "PROPN" and tok.ent_type_ not in ("ORG", "NORP")
                 and lx.country_of(tok.text) and tok.text.lower() in lx.COUNTRIES):
             spans.append(doc[tok.i:tok.i + 1])
+        elif tok.pos_ == "NOUN" and tok.lemma_.lower() in NAMED_PLACE_NOUNS:
+            names = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                     and c.i < tok.i and c.ent_type_ != "NORP"]
+            if names and not any(i in covered for i in range(names[0].i, tok.i + 1)):
+                spans.append(doc[names[0].i:tok.i + 1])
+                covered.update(range(names[0].i, tok.i + 1))
     return spans
 
 
@@ -361,6 +380,16 @@ def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
                 attach = cur.head.head
                 score = dist if attach.i in anchors else dist + 20
                 break
+            verb = cur.head.head
+            if (cur.dep_ == "pobj" and cur.head.lower_ == "to"
+                    and verb.lemma_.lower() in DESTINATION_VERBS
+                    and (verb.i in anchors or (verb.dep_ == "conj" and verb.head.i in anchors))):
+                score = dist + 10  # `sent them to Qatar`, `traveling to Florida for talks`
+                break
+            if (etype in VENUE_POSSESSIVE_TYPES and cur.dep_ == "poss" and cur.head.pos_ == "NOUN"
+                    and (cur.head.i in trig or cur.head.head.i in anchors)):
+                score = dist  # `Indiana's biggest teacher protest`
+                break
             if (etype == "attack" and cur.dep_ == "pobj" and cur.head.lower_ in TARGET_PREPS
                     and cur.head.head.i in trig):
                 score = dist + 5  # `invasion of Ukraine`, `strikes on Kyiv`
@@ -375,6 +404,9 @@ def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
                 continue
             if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head is not cur:
                 cur = cur.head
+                continue
+            if cur.dep_ == "amod" and cur.head.lemma_.lower() in PLACE_NOUNS:
+                cur = cur.head  # `in Logar province` parsed with `Logar` as a modifier
                 continue
             break
         if (score is None and root.dep_ in ("compound", "nmod") and root.head.i in trig

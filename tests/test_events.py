@@ -106,3 +106,27 @@ def test_status_cues(analyzer: Analyzer) -> None:
 def test_background_event_with_year_is_skipped(analyzer: Analyzer) -> None:
     found = events(analyzer, "Tensions have risen since the 2014 annexation of Crimea.")
     assert [e for e in found if e.trigger == "annexation"] == []
+
+
+@pytest.mark.parametrize(("text", "etype", "place"), [
+    # a proper name headed by a place noun, even when the recogniser calls it a person
+    ("The United Nations delivered food aid in the Zamzam camp on Tuesday.", "aid", "Zamzam camp"),
+    ("Officials said a bus crashed in Helmand province on Monday, killing 12 people.",
+     "accident", "Helmand"),
+    # the destination of a motion verb joined to the trigger
+    ("The government released 20 prisoners and flew them to Oman on Friday.",
+     "prisoner_exchange", "Oman"),
+    ("The foreign minister travelled to Geneva for talks with his Iranian counterpart.",
+     "talks", "Geneva"),
+    # a possessive place is the venue of a protest
+    ("Thousands joined Serbia's largest protest in decades on Saturday.", "protest", "Serbia"),
+])
+def test_location_patterns(analyzer: Analyzer, text: str, etype: str, place: str) -> None:
+    e = of_type(events(analyzer, text), etype)
+    assert e.location is not None and place in e.location, e
+
+
+def test_possessive_actor_is_not_the_place_of_an_attack(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "Russia's attack on the port city of Odesa killed four people."),
+                "attack")
+    assert e.location != "Russia"
