@@ -101,7 +101,7 @@ class Analyzer:
                  entities: str = "head") -> None:
         if entities not in ENTITY_RECOGNISERS:
             raise ValueError(f"entities must be one of {ENTITY_RECOGNISERS}, not {entities!r}")
-        self.nlp = load_model()
+        self.nlp = load_model(cache_embeddings=True)
         self.morph = FastMorph(self.nlp)
         self.head: EntityHead | None = None
         if entities == "head":

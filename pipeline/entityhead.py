@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipeline import lexicons as lx
+from pipeline.embedcache import EmbeddingCache
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,7 +54,8 @@ def ner_embedder(nlp: Language) -> Model:
     raise ValueError("the NER's tok2vec has no 'embed' layer")
 
 
-def token_features(docs: list[Doc], gazetteer: np.ndarray, embedder: Model) -> np.ndarray:
+def token_features(docs: list[Doc], gazetteer: np.ndarray,
+                   embedder: Model | EmbeddingCache) -> np.ndarray:
     """One row per token of all `docs`: its features and its neighbours'.
 
     Per token: the shared tok2vec vector, the NER word embedding and flags (title
@@ -63,7 +65,8 @@ def token_features(docs: list[Doc], gazetteer: np.ndarray, embedder: Model) -> n
     from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER
 
     docs = [d for d in docs if len(d)]
-    embedded = embedder.predict(docs) if docs else []
+    embedded = embedder(docs) if isinstance(embedder, EmbeddingCache) else (
+        embedder.predict(docs) if docs else [])
     rows = []
     for doc, words in zip(docs, embedded, strict=True):
         n = len(doc)
@@ -120,7 +123,7 @@ class EntityHead:
     classes: list[str]
     signature: str
     gazetteer: np.ndarray | None = None
-    embedder: Model | None = None
+    embedder: EmbeddingCache | None = None
 
     @classmethod
     def load(cls, nlp: Language, path: Path | None = None) -> EntityHead:
@@ -135,7 +138,7 @@ class EntityHead:
             raise ValueError(f"{path.name} was trained on {head.signature}, "
                              f"not {model_signature(nlp)}")
         head.gazetteer = _gazetteer_ids(nlp)
-        head.embedder = ner_embedder(nlp)
+        head.embedder = EmbeddingCache(ner_embedder(nlp))
         return head
 
     def save(self, path: Path) -> None:

