@@ -441,7 +441,8 @@ def _quote_near(ctx: Context, verb_start: int, verb_end: int, sent: Sentence,
         q = before[-1]
         gap = text[q.close + 1:verb_start]
         if (len(gap) <= subj_chars + 30 and not re.search(r"[\"“”.!?;]", gap)
-                and (text[q.close - 1] in ",!?—–-…" or gap.strip().startswith(","))):
+                and (text[q.start:q.close].rstrip("’'")[-1:] in tuple(",!?—–-…")
+                     or gap.strip().startswith(","))):  # `…?’” Holmes testified`
             content = (q.start, q.end)
             after = _quote_after(ctx, verb_end, sent)
             if after and after.close <= sent.end + 1:
@@ -536,6 +537,8 @@ def _continued_quote(ctx: Context, idx: int, previous: Claim | None) -> Claim | 
 
 
 _SAID = re.compile(r"\b(?:said|says|told|added|asked)\b")
+# A quote that narrates a question (`"And I asked, well, on whose authority?"`) is a statement.
+_NARRATED = re.compile(r"\b(?:asked|asking|said|told|wondered|heard)\b", re.IGNORECASE)
 
 
 def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) -> list[Claim]:
@@ -545,6 +548,11 @@ def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) ->
     stext = ctx.sentence_text(sent)
     if stext.rstrip().endswith("?") and ctx.quote_at(sent.end - 1) is None:
         return out  # questions (often headlines) assert nothing
+    opening = next((q for q in ctx.quotes if q.open == sent.start), None)
+    if opening:
+        quoted = ctx.text[opening.start:opening.end].rstrip()
+        if quoted.endswith("?") and not _NARRATED.search(quoted):
+            return out  # `"Is that fair?" Schiff asked.`: a quoted question asserts nothing
     for acc, src in _according_to(doc):
         name, stype = resolver.resolve(sent, src)
         sub = list(acc.subtree)

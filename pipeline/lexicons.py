@@ -29,7 +29,7 @@ OBJECT_VERBS: frozenset[str] = words("""
 condemn denounce criticize criticise reject dispute question deny cite defend tout praise hail
 dub portray describe cast frame call characterize characterise label brand blame accuse
 chant slam decry applaud commend dismiss announce confirm reiterate claim declare predict urge
-demand promise pledge
+demand promise pledge express voice
 """)
 
 # Verbs that report speech only in the passive: "was seen as", "has been interpreted as".
@@ -116,6 +116,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "debate": ("talks", "04", "n"), "discuss": ("talks", "04", "v"),
     "call_n": ("talks", "04", "n"),
     "mediate": ("talks", "04", "v"), "mediation": ("talks", "04", "n"),
+    "conversation": ("talks", "04", "n"),
     # agreement
     "agreement": ("agreement", "05", "n"), "deal": ("agreement", "05", "n"),
     "treaty": ("agreement", "05", "n"), "accord": ("agreement", "05", "n"),
@@ -150,6 +151,8 @@ EVENT_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "gunfire": ("attack", "19", "n"), "stabbing": ("attack", "19", "n"),
     "incursion": ("attack", "19", "n"), "counteroffensive": ("attack", "19", "n"),
     "hijack": ("attack", "19", "v"), "hijacking": ("attack", "19", "n"),
+    "wound": ("attack", "19", "v"), "shot_n": ("attack", "19", "n"),
+    "target": ("attack", "19", "v"),
     # threat
     "threat": ("threat", "13", "n"), "threaten": ("threat", "13", "v"),
     "retaliate": ("threat", "13", "v"), "revenge": ("threat", "13", "n"),
@@ -191,6 +194,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "imprison": ("legal_action", "17", "v"), "extradite": ("legal_action", "17", "v"),
     "extradition": ("legal_action", "17", "n"), "impeach": ("legal_action", "17", "v"),
     "subpoena": ("legal_action", "17", "nv"), "indicted": ("legal_action", "17", "v"),
+    "hearing": ("legal_action", "17", "n"),
     # leadership change
     "appoint": ("leadership_change", "leader", "v"), "appointment": ("leadership_change", "leader", "n"),
     "nominate": ("leadership_change", "leader", "v"), "nomination": ("leadership_change", "leader", "n"),
@@ -201,6 +205,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "replace": ("leadership_change", "leader", "v"), "succeed": ("leadership_change", "leader", "v"),
     "coup": ("leadership_change", "leader", "n"), "step": ("leadership_change", "leader", "v"),
     "reshuffle": ("leadership_change", "leader", "nv"), "swear": ("leadership_change", "leader", "v"),
+    "tap": ("leadership_change", "leader", "v"),
     # accident
     "crash": ("accident", "accident", "nv"), "fire_n": ("accident", "accident", "n"),
     "blaze": ("accident", "accident", "n"), "explosion_n": ("attack", "19", "n"),
@@ -259,6 +264,16 @@ PHRASE_TRIGGERS: dict[str, tuple[str, str]] = {
     "shot down": ("attack", "19"),
     "shoot down": ("attack", "19"),
     "enemy fire": ("attack", "19"),
+    "open fire": ("attack", "19"),
+    "fire at": ("attack", "19"),
+    "fire on": ("attack", "19"),
+    "fire upon": ("attack", "19"),
+    "gun fire": ("attack", "19"),
+    "tank fire": ("attack", "19"),
+    "artillery fire": ("attack", "19"),
+    "rocket fire": ("attack", "19"),
+    "mortar fire": ("attack", "19"),
+    "sniper fire": ("attack", "19"),
     "no-fly zone": ("attack", "19"),
     "rescue mission": ("attack", "19"),
     "military aid": ("aid", "07"),
@@ -377,6 +392,13 @@ CONTEXT_REQUIRED: dict[str, frozenset[str]] = {
     "exchange_v": frozenset(),
     "raid": frozenset(),
     "storm": frozenset({"tropical", "winter", "severe", "snow"}),
+    "shot_n": words("fire gun bullet burst warning gunman rifle machine sniper"),
+    "target": words("""journalist journalists civilian civilians deliberately intentionally missile
+                       drone rocket strike hospital infrastructure"""),
+    "conversation": words("between phone telephone"),
+    "hearing": words("""court impeachment judge committee congressional senate house trial bail
+                        extradition sentencing appeal public"""),
+    "tap": frozenset({"as"}),
 }
 
 # Ambiguous triggers that also count when the article as a whole is about their kind of event.

@@ -106,6 +106,15 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# `…?” Holmes testified.`, `…!” said the minister.`: the attribution ends the sentence.
+_ATTRIBUTION_AFTER_QUOTE = re.compile(
+    r"\s+(?:(?:[A-Z][\w.'’-]*|the|a|an|[a-z]+-?[a-z]*)\s+){0,5}?"
+    r"(?:said|says|told|asked|asks|added|adds|testified|wrote|writes|explained|recalled|replied"
+    r"|insisted|warned|noted|stated|argued|claimed|continued|declared|responded|remarked"
+    r"|tweeted|posted|shouted|yelled|exclaimed|wondered|demanded|urged|cautioned)\b"
+    r"(?!\s+(?:that|the|a|an|it|he|she|they|we|his|her|their)\b)(?:[\s,]+[^.!?]{0,80})?[.!?]?\s*$")
+
+
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Regex sentence splitter for one paragraph; avoids parsing non-candidates."""
     spans = []
@@ -113,6 +122,9 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = text[start:end]
     for m in _SENT_END.finditer(chunk):
         stop = start + m.end()
+        if m.group()[-1] in "\"”’'" and m.group()[0] in "?!" and _ATTRIBUTION_AFTER_QUOTE.match(
+                _next_clause(text, stop, end)):
+            continue
         before = text[cur:start + m.start()]
         word = re.search(r"([A-Za-z.]+)$", before)
         if word:
@@ -127,6 +139,13 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if cur < end:
         spans.append((cur, end))
     return [piece for span in spans for piece in _cap_length(text, *span)]
+
+
+def _next_clause(text: str, pos: int, end: int) -> str:
+    """The text from `pos` up to the next sentence end (or 120 characters)."""
+    stop = min(end, pos + 120)
+    m = re.search(r"[.!?]", text[pos:stop])
+    return text[pos:pos + m.end()] if m else text[pos:stop]
 
 
 MAX_SENTENCE_CHARS = 1500

@@ -164,3 +164,25 @@ def test_dateline_is_not_content(analyzer: Analyzer) -> None:
 
 def test_question_headline_is_not_a_claim(analyzer: Analyzer) -> None:
     assert claims(analyzer, "Did the minister say the talks failed?") == []
+
+
+def test_quote_ending_in_a_nested_question_is_attributed(analyzer: Analyzer) -> None:
+    text = ("“I then heard the minister ask, quote, ‘So is the deal done?’” Smith testified. "
+            "Talks went on.")
+    found = claims(analyzer, text)
+    assert [(c.speaker, c.cue, c.kind) for c in found] == [("Smith", "testify", "direct")]
+    assert found[0].content.startswith("I then heard the minister ask")
+
+
+def test_quoted_question_is_not_a_claim(analyzer: Analyzer) -> None:
+    assert claims(analyzer, "“Is that a fair deal?” Senator Jane Roe asked. Nobody replied.") == []
+
+
+def test_quote_narrating_a_question_is_a_claim(analyzer: Analyzer) -> None:
+    found = claims(analyzer, "“And I asked, well, who approved it?” said Jane Roe, a former aide.")
+    assert [c.speaker for c in found] == ["Jane Roe"]
+
+
+def test_express_is_a_reporting_verb(analyzer: Analyzer) -> None:
+    found = claims(analyzer, "Several analysts expressed doubts about whether the truce would hold.")
+    assert [(c.cue, c.speaker) for c in found] == [("express", "Several analysts")]

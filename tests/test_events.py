@@ -130,3 +130,27 @@ def test_possessive_actor_is_not_the_place_of_an_attack(analyzer: Analyzer) -> N
     e = of_type(events(analyzer, "Russia's attack on the port city of Odesa killed four people."),
                 "attack")
     assert e.location != "Russia"
+
+
+@pytest.mark.parametrize(("text", "etype"), [
+    ("Soldiers opened fire on the crowd outside the ministry.", "attack"),
+    ("A patrol fired at the journalists from a hill.", "attack"),
+    ("Witnesses heard a burst of shots from a machine gun.", "attack"),
+    ("Artillery fire hit the village overnight.", "attack"),
+    ("Three officers were wounded when gunmen stormed the checkpoint.", "attack"),
+    ("The committee opened a public hearing on the bribery case.", "legal_action"),
+    ("Officials described a phone conversation between the two presidents.", "talks"),
+    ("The governor tapped a former general as his chief of staff.", "leadership_change"),
+])
+def test_more_trigger_words(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert of_type(events(analyzer, text), etype)
+
+
+@pytest.mark.parametrize("text", [
+    "The minister came under fire for his remarks about pensions.",   # criticism, not shooting
+    "The company fired its chief executive on Monday.",               # dismissal
+    "She took a shot at the title but lost in the final.",            # an attempt
+    "A fire broke out in an apartment block.",                       # not an attack
+])
+def test_non_violent_senses_are_not_attacks(analyzer: Analyzer, text: str) -> None:
+    assert not [e for e in events(analyzer, text) if e.type == "attack"]
