@@ -152,7 +152,8 @@ EVENT_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "incursion": ("attack", "19", "n"), "counteroffensive": ("attack", "19", "n"),
     "hijack": ("attack", "19", "v"), "hijacking": ("attack", "19", "n"),
     "wound": ("attack", "19", "v"), "shot_n": ("attack", "19", "n"),
-    "target": ("attack", "19", "v"),
+    "target": ("attack", "19", "v"), "crackdown": ("attack", "17", "n"),
+    "slaughter": ("attack", "20", "nv"),
     # threat
     "threat": ("threat", "13", "n"), "threaten": ("threat", "13", "v"),
     "retaliate": ("threat", "13", "v"), "revenge": ("threat", "13", "n"),
