@@ -17,9 +17,10 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
-from spacy.tokens import Doc
+from spacy.attrs import LEMMA, ORTH, POS, TAG
+from spacy.tokens import Doc, Token
 
 from pipeline import lexicons as lx
 from pipeline.claims import Claim, extract_claims
@@ -238,26 +239,56 @@ def _may_hold_entities(doc: Doc) -> bool:
     return False
 
 
+# A token's own part of the `_worth_parsing` test depends only on these attributes.
+_VERDICT_ATTRS = [ORTH, LEMMA, TAG, POS]
+_Verdict = Literal[True] | tuple[frozenset[str], ...]
+_VERDICTS: dict[tuple[int, ...], _Verdict] = {}
+
+
+def _token_verdict(tok: Token) -> _Verdict:
+    """True if the token alone makes its sentence worth parsing; otherwise the context
+    sets of its triggers, one of which the sentence's words must meet (empty: no)."""
+    low = tok.lemma_.lower()
+    if tok.is_quote or (tok.lower_ == "according"):
+        return True
+    if tok.tag_.startswith("VB") and low in _CUE_LEMMAS:
+        return True
+    if tok.pos_ == "NOUN" and low in lx.SPEECH_NOUNS:
+        return True
+    if tok.lower_ in _PHRASE_HEADS:
+        return True
+    needs = []
+    keys = [low, tok.lower_] + ([low + "_n"] if tok.pos_ == "NOUN" else [])
+    for key in keys:
+        if key in lx.EVENT_TRIGGERS:
+            need = lx.CONTEXT_REQUIRED.get(key)
+            if not need:
+                return True
+            needs.append(need)
+    return tuple(needs)
+
+
 def _worth_parsing(doc: Doc) -> bool:
-    """Lemma-level check after tagging: a reporting verb, speech noun, quote or trigger."""
+    """Lemma-level check after tagging: a reporting verb, speech noun, quote or trigger.
+
+    Per-token verdicts are cached by (form, lemma, tag, POS), read through `to_array`,
+    so most sentences need no Token objects at all.
+    """
+    needs: list[frozenset[str]] = []
+    for i, row in enumerate(doc.to_array(_VERDICT_ATTRS).tolist()):
+        key = tuple(row)
+        verdict = _VERDICTS.get(key)
+        if verdict is None:
+            verdict = _token_verdict(doc[i])
+            if len(_VERDICTS) < 200_000:
+                _VERDICTS[key] = verdict
+        if verdict is True:
+            return True
+        needs.extend(verdict)
+    if not needs:
+        return False
     lemmas = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
-    for tok in doc:
-        low = tok.lemma_.lower()
-        if tok.is_quote or (tok.lower_ == "according"):
-            return True
-        if tok.tag_.startswith("VB") and low in _CUE_LEMMAS:
-            return True
-        if tok.pos_ == "NOUN" and low in lx.SPEECH_NOUNS:
-            return True
-        if tok.lower_ in _PHRASE_HEADS:
-            return True
-        keys = [low, tok.lower_] + ([low + "_n"] if tok.pos_ == "NOUN" else [])
-        for key in keys:
-            if key in lx.EVENT_TRIGGERS:
-                need = lx.CONTEXT_REQUIRED.get(key)
-                if not need or lemmas & need:
-                    return True
-    return False
+    return any(lemmas & need for need in needs)
 
 
 def _collect_mentions(ctx: Context) -> None:
@@ -266,13 +297,16 @@ def _collect_mentions(ctx: Context) -> None:
     for sent in ctx.sentences:
         if sent.doc is None:
             continue
-        for ent in sent.doc.ents:
-            if ent.label_ in ENTITY_LABELS:
+        for ent in sent.view().ents:
+            label = ent.label_
+            if label in ENTITY_LABELS:
                 start = sent.start + ent.start_char
-                subject = ent.root.dep_ in ("nsubj", "nsubjpass") or (
-                    ent.root.dep_ in ("appos", "compound") and ent.root.head.dep_ == "nsubj")
-                mentions.append(Mention(ent.text, ent.label_, start, start + len(ent.text),
-                                        subject, ent.root.pos_ == "PROPN"))
+                root, text = ent.root, ent.text  # both are recomputed on every access
+                dep = root.dep_
+                subject = dep in ("nsubj", "nsubjpass") or (
+                    dep in ("appos", "compound") and root.head.dep_ == "nsubj")
+                mentions.append(Mention(text, label, start, start + len(text),
+                                        subject, root.pos_ == "PROPN"))
     ctx.set_mentions(mentions)
 
 

