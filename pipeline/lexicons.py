@@ -89,7 +89,8 @@ ministry ministries department government military army police court office agen
 unions campaign party council committee commission administration force forces embassy
 company firm bank newspaper agency service spokesman pentagon kremlin parliament senate congress
 legislature board association organization organisation group memo statement report poll
-alliance bloc coalition
+alliance bloc coalition institute institution university foundation centre center watchdog
+regulator tribunal panel network broadcaster outlet charity laboratory observatory monitor
 """)
 
 PERSON_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her", "i"})

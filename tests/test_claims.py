@@ -186,3 +186,8 @@ def test_quote_narrating_a_question_is_a_claim(analyzer: Analyzer) -> None:
 def test_express_is_a_reporting_verb(analyzer: Analyzer) -> None:
     found = claims(analyzer, "Several analysts expressed doubts about whether the truce would hold.")
     assert [(c.cue, c.speaker) for c in found] == [("express", "Several analysts")]
+
+
+def test_institutions_are_sources(analyzer: Analyzer) -> None:
+    found = claims(analyzer, "The institute revealed that audio from the scene showed gunfire.")
+    assert [(c.cue, c.speaker_type) for c in found] == [("reveal", "ORG")]
