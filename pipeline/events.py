@@ -230,15 +230,30 @@ def _has_agent(verb: Token) -> bool:
 
 
 
+# An event named as the topic of something else keeps its own status: `did not comment
+# about the attack`, `offered no scenario for the origin of the fire`.
+TOPIC_PREPS = {"about", "regarding", "concerning"}
+TOPIC_NOUNS = {"origin", "cause", "source", "detail", "aspect", "circumstance", "footage",
+               "video", "image", "evidence", "account", "record", "transcript", "content"}
+
+
 def _path(tok: Token) -> list[tuple[Token, str]]:
-    """Ancestors of the trigger with the dependency through which each was reached."""
+    """Ancestors of the trigger with the dependency through which each was reached.
+
+    The climb stops where the trigger becomes the topic of another phrase, so that the
+    negation or modality of the verb above does not pass to it.
+    """
     out = []
     cur = tok
     for _ in range(6):
         if cur.head is cur:
             break
-        out.append((cur.head, cur.dep_))
-        cur = cur.head
+        head = cur.head
+        if cur.dep_ == "pobj" and (head.lower_ in TOPIC_PREPS or (
+                head.lower_ == "of" and head.head.lemma_.lower() in TOPIC_NOUNS)):
+            break
+        out.append((head, cur.dep_))
+        cur = head
         if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in ("xcomp", "pcomp", "acl", "advcl"):
             break
     return out

@@ -154,3 +154,17 @@ def test_more_trigger_words(analyzer: Analyzer, text: str, etype: str) -> None:
 ])
 def test_non_violent_senses_are_not_attacks(analyzer: Analyzer, text: str) -> None:
     assert not [e for e in events(analyzer, text) if e.type == "attack"]
+
+
+@pytest.mark.parametrize("text", [
+    "The army did not comment about the attack on the convoy.",
+    "Investigators could not establish the cause of the explosion at the depot.",
+])
+def test_topic_of_a_negated_verb_still_occurred(analyzer: Analyzer, text: str) -> None:
+    e = of_type(events(analyzer, text), "attack")
+    assert e.status == "occurred", e
+
+
+def test_negated_talks_stay_negated(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "The two sides did not hold talks on Monday."), "talks")
+    assert e.status == "negated"
