@@ -196,19 +196,24 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
     return sorted(out)
 
 
+_PLACE_NAMED_ORGS = {"kremlin", "pentagon"}
+
+
 def _fix_label(doc: Doc, start: int, end: int, label: str) -> str:
     """Gazetteer words keep their kind: `Kyiv` is a place, `Ukrainian` a nationality.
 
     The head's gazetteer flag cannot tell places from demonyms; the tagger can (NNP
     against JJ/NNPS). Organisations named after places (`Kremlin`) stay ORG.
     """
-    if end - start != 1 or label not in ("PERSON", "NORP", "GPE"):
+    if end - start != 1 or label not in ("PERSON", "NORP", "GPE", "ORG"):
         return label
     tok = doc[start]
-    if tok.lower_ not in lx.COUNTRIES:
+    if tok.lower_ not in lx.COUNTRIES or tok.lower_ in _PLACE_NAMED_ORGS:
         return label
     if tok.tag_ == "NNP":
         return "GPE"
+    if label == "ORG":
+        return label
     if tok.tag_ in ("JJ", "NNPS"):
         return "NORP"
     return label

@@ -86,3 +86,9 @@ def test_both_recognisers_attribute_the_seed_claims_alike() -> None:
 def test_unknown_recogniser_is_refused() -> None:
     with pytest.raises(ValueError, match="entities"):
         Analyzer(entities="bert")
+
+
+def test_gazetteer_places_are_places_whatever_the_head_says() -> None:
+    result = Analyzer().analyze("Explosions were heard in Kyiv on Sunday. The Kremlin said nothing.")
+    assert "Kyiv" in result.entities["places"]
+    assert "Kremlin" in result.entities["orgs"]
