@@ -152,7 +152,8 @@ def _single_triggers(view: DocView, taken: set[int],
             continue  # `was met with skepticism`
         if _background(tok):
             continue
-        if lemma == "kill" and not _has_agent(tok) and tok.dep_ != "ROOT":
+        if (lemma == "kill" and not (_has_agent(tok) or _weapon_subject(tok))
+                and tok.dep_ != "ROOT"):
             continue  # `those killed`, `were killed in a crash`: the cause is the event
         if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
             words = words | set(view.lemmas)
@@ -224,6 +225,11 @@ def _has_agent(verb: Token) -> bool:
             return False
         cur = cur.head
     return False
+
+
+def _weapon_subject(verb: Token) -> bool:
+    """`a drone killed a civilian`: a weapon or armed force as the subject is an attacker."""
+    return any(c.dep_ == "nsubj" and c.lemma_.lower() in lx.WEAPON_NOUNS for c in verb.children)
 
 
 # ---------------------------------------------------------------- attributes

@@ -276,6 +276,7 @@ PHRASE_TRIGGERS: dict[str, tuple[str, str]] = {
     "rocket fire": ("attack", "19"),
     "mortar fire": ("attack", "19"),
     "sniper fire": ("attack", "19"),
+    "strike back": ("threat", "13"),
     "no-fly zone": ("attack", "19"),
     "rescue mission": ("attack", "19"),
     "military aid": ("aid", "07"),
@@ -360,7 +361,7 @@ CONTEXT_REQUIRED: dict[str, frozenset[str]] = {
     "meet": frozenset(),
     "sign": frozenset({"deal", "agreement", "treaty", "accord", "memorandum", "pact", "law",
                        "bill", "order", "proclamation", "ceasefire", "truce"}),
-    "agree": frozenset({"to", "on", "deal", "ceasefire", "pause", "terms"}),
+    "agree": words("to on deal ceasefire pause terms target plan framework package budget"),
     "march": frozenset({"protester", "thousand", "demonstrator", "street", "rally"}),
     "primary": frozenset({"election", "democratic", "republican", "presidential"}),
     "recognize": frozenset({"capital", "state", "independence", "sovereignty"}),
@@ -402,6 +403,12 @@ CONTEXT_REQUIRED: dict[str, frozenset[str]] = {
                         extradition sentencing appeal public"""),
     "tap": frozenset({"as"}),
 }
+
+# Subjects that make `kill`, `wound` an attack: weapons and armed actors.
+WEAPON_NOUNS: frozenset[str] = words("""
+drone missile rocket strike airstrike shell bomb shelling attack bombing explosion blast gunfire
+artillery mortar sniper gunman gunmen attacker militant soldier troop force police grenade
+""")
 
 # Ambiguous triggers that also count when the article as a whole is about their kind of event.
 _CAPTIVES = words("prisoner hostage detainee captive pow abductee")

@@ -168,3 +168,18 @@ def test_topic_of_a_negated_verb_still_occurred(analyzer: Analyzer, text: str) -
 def test_negated_talks_stay_negated(analyzer: Analyzer) -> None:
     e = of_type(events(analyzer, "The two sides did not hold talks on Monday."), "talks")
     assert e.status == "negated"
+
+
+def test_weapon_subject_makes_killing_an_attack(analyzer: Analyzer) -> None:
+    text = "Elsewhere, a drone killed a civilian in the town of Shebekino, local officials said."
+    assert of_type(events(analyzer, text), "attack").trigger == "killed"
+
+
+def test_people_killed_in_a_crash_are_not_an_attack(analyzer: Analyzer) -> None:
+    text = "Officials said those killed in the bus crash were mostly students."
+    assert not [e for e in events(analyzer, text) if e.type == "attack"]
+
+
+def test_vow_to_strike_back_is_a_threat(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "Moscow had vowed to strike back after the raid."), "threat")
+    assert e.status == "planned"
