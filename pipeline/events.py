@@ -55,6 +55,9 @@ DESTINATION_VERBS = {"send", "travel", "fly", "go", "come", "return", "transfer"
 VENUE_POSSESSIVE_TYPES = {"protest", "vote", "accident"}
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# Longer lists name everyone in the passage, not the participants: agents come first,
+# then the sentence's own names, the type's remembered agents, the passage's names.
+MAX_ACTORS = 8
 
 
 # ---------------------------------------------------------------- triggers
@@ -509,9 +512,57 @@ def _date_text(view: DocView, toks: list[Token]) -> str | None:
 
 # ---------------------------------------------------------------- extraction
 
+def _agent_tokens(toks: list[Token]) -> list[Token]:
+    """Who carries the event out: the subject of a verb trigger (or of the verb it is
+    conjoined to), a passive `by` agent, or a noun trigger's possessor or nationality."""
+    out: list[Token] = []
+    for t in toks:
+        if t.pos_ == "VERB":
+            subj = [c for c in t.children if c.dep_ == "nsubj"]
+            if not subj and t.dep_ == "conj":
+                subj = [c for c in t.head.children if c.dep_ == "nsubj"]
+            out += subj
+            out += [g for c in t.children if c.dep_ == "agent" for g in c.children
+                    if g.dep_ == "pobj"]
+        elif t.pos_ == "NOUN":
+            out += [c for c in t.children if c.dep_ == "poss" or (
+                c.dep_ in ("amod", "compound") and c.ent_type_ in ("NORP", "GPE"))]
+            out += [g for c in t.children if c.dep_ == "prep" and c.lower_ == "by"
+                    for g in c.children if g.dep_ == "pobj"]
+    return out
+
+
+def _agents(ctx: Context, view: DocView, toks: list[Token]) -> list[str]:
+    """Names of the event's agents: entities, or `Israeli tank crew`-style phrases."""
+    names: list[str] = []
+    for a in _agent_tokens(toks):
+        ent = next((e for e in view.ents if e.start <= a.i < e.end), None)
+        if ent is not None and ent.label_ in ACTOR_LABELS:
+            if ent.label_ == "PERSON":
+                name = ctx.fullest(ent.text)
+            elif ent.label_ == "NORP":
+                name = lx.country_of(ent.text) or clean_name(ent.text)
+            else:
+                name = clean_name(ent.text)
+        elif a.pos_ == "NOUN" and any(c.ent_type_ in ("NORP", "GPE") and c.dep_ in (
+                "amod", "compound") for c in a.children):
+            left = min(c.i for c in a.children if c.dep_ in ("amod", "compound"))
+            name = clean_name(view.doc[left:a.i + 1].text)
+        else:
+            continue
+        if name and name not in names and len(name) < 60:
+            names.append(name)
+    return names
+
+
 def extract_events(ctx: Context) -> list[Event]:
-    """All events of a parsed document context, at most one per type per sentence."""
+    """All events of a parsed document context, at most one per type per sentence.
+
+    A re-mention with no agent of its own (`the attack damaged a school`) takes the
+    agents last named for an event of its type in the article (`Russia's attack`).
+    """
     events: list[Event] = []
+    type_agents: dict[str, list[str]] = {}
     prev_actors: list[str] = []
     recent: list[list[str]] = []
     prev_para = -10
@@ -523,7 +574,7 @@ def extract_events(ctx: Context) -> list[Event]:
         if sent.para - prev_para > 2:
             prev_actors, recent = [], []
         own = _actors(ctx, sent.view(), ctx.sentence_text(sent))
-        for ev in _sentence_events(ctx, sent, own, prev_actors, doc_words):
+        for ev in _sentence_events(ctx, sent, own, prev_actors, doc_words, type_agents):
             events.append(ev)
         if own:
             # The participants of the passage's last two naming sentences carry on; older
@@ -535,8 +586,13 @@ def extract_events(ctx: Context) -> list[Event]:
 
 
 def _sentence_events(ctx: Context, sent: Sentence, actors: list[str], prev_actors: list[str],
-                     doc_words: frozenset[str]) -> list[Event]:
-    """Events of one sentence; `actors` are its own participants (see `_actors`)."""
+                     doc_words: frozenset[str],
+                     type_agents: dict[str, list[str]] | None = None) -> list[Event]:
+    """Events of one sentence; `actors` are its own participants (see `_actors`).
+
+    `type_agents` (event type -> agents last named for it) is read and updated.
+    """
+    type_agents = {} if type_agents is None else type_agents
     if _is_question(ctx, sent):
         return []
     view = sent.view()
@@ -566,7 +622,12 @@ def _sentence_events(ctx: Context, sent: Sentence, actors: list[str], prev_actor
         # Participants are often named a sentence earlier ("The meeting ... brought together
         # both sides"): those of the passage's previous naming sentence join this one's.
         # The place an event happens in is not a participant.
-        ev_actors = [a for a in dict.fromkeys(actors + prev_actors) if a != location]
+        agents = _agents(ctx, view, span_toks)
+        if agents:
+            type_agents[etype] = agents[:2]
+        ev_actors = [a for a in dict.fromkeys(agents + actors + type_agents.get(etype, [])
+                                              + prev_actors)
+                     if a != location][:MAX_ACTORS]
         date_text = _date_text(view, span_toks)
         start = sent.start + doc[s].idx
         end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)

@@ -183,3 +183,19 @@ def test_people_killed_in_a_crash_are_not_an_attack(analyzer: Analyzer) -> None:
 def test_vow_to_strike_back_is_a_threat(analyzer: Analyzer) -> None:
     e = of_type(events(analyzer, "Moscow had vowed to strike back after the raid."), "threat")
     assert e.status == "planned"
+
+
+def test_re_mentioned_attack_keeps_its_attacker(analyzer: Analyzer) -> None:
+    text = ("Russia launched a massive missile attack on Kyiv overnight.\n\n"
+            "Officials counted the victims.\n\n"
+            "Police said the attack damaged a school and two hospitals.")
+    attacks = [e for e in events(analyzer, text) if e.type == "attack"]
+    assert len(attacks) == 2
+    assert all("Russia" in e.actors for e in attacks), attacks
+
+
+def test_actor_lists_stay_short(analyzer: Analyzer) -> None:
+    names = ", ".join(f"Minister {n}" for n in ("Adams", "Brown", "Clark", "Davis", "Evans",
+                                                 "Frank", "Green", "Hill", "Irwin", "Jones"))
+    text = f"{names} and their deputies met in Vienna for talks on Monday."
+    assert len(of_type(events(analyzer, text), "talks").actors) <= 8
