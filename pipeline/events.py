@@ -58,6 +58,11 @@ ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 # Longer lists name everyone in the passage, not the participants: agents come first,
 # then the sentence's own names, the type's remembered agents, the passage's names.
 MAX_ACTORS = 8
+# Verbs whose subject performs their object event: `Russia launched an attack`, not
+# `Putin condemned the attack`.
+SUPPORT_VERBS = {"launch", "carry", "conduct", "stage", "mount", "wage", "begin", "start",
+                 "order", "unleash", "execute", "hold", "sign", "impose", "reach", "open",
+                 "file", "announce", "lead", "organize", "organise", "resume", "continue"}
 
 
 # ---------------------------------------------------------------- triggers
@@ -527,6 +532,8 @@ def _agent_tokens(toks: list[Token]) -> list[Token]:
         elif t.pos_ == "NOUN":
             out += [c for c in t.children if c.dep_ == "poss" or (
                 c.dep_ in ("amod", "compound") and c.ent_type_ in ("NORP", "GPE"))]
+            if t.dep_ == "dobj" and t.head.lemma_.lower() in SUPPORT_VERBS:
+                out += [c for c in t.head.children if c.dep_ == "nsubj"]  # `X launched an attack`
             out += [g for c in t.children if c.dep_ == "prep" and c.lower_ == "by"
                     for g in c.children if g.dep_ == "pobj"]
     return out

@@ -187,7 +187,8 @@ def test_vow_to_strike_back_is_a_threat(analyzer: Analyzer) -> None:
 
 def test_re_mentioned_attack_keeps_its_attacker(analyzer: Analyzer) -> None:
     text = ("Russia launched a massive missile attack on Kyiv overnight.\n\n"
-            "Officials counted the victims.\n\n"
+            "Mayor Vitali Klitschko visited a hospital in the morning.\n\n"
+            "President Volodymyr Zelensky spoke with Emmanuel Macron by phone.\n\n"
             "Police said the attack damaged a school and two hospitals.")
     attacks = [e for e in events(analyzer, text) if e.type == "attack"]
     assert len(attacks) == 2
