@@ -130,6 +130,20 @@ class Analyzer:
 
     # ------------------------------------------------------------ internals
 
+    def _entities_of(self, docs: list[Doc]) -> None:
+        """Run the entity head on a batch; a failing batch is retried doc by doc, and a
+        doc that still fails keeps no entities (its claims and events are still found)."""
+        assert self.head is not None
+        try:
+            self.head(docs)
+        except Exception:  # noqa: BLE001 - entities are an aid, never a reason to lose a batch
+            log.exception("entity head failed on a batch; retrying one sentence at a time")
+            for doc in docs:
+                try:
+                    self.head([doc])
+                except Exception:  # noqa: BLE001
+                    doc.ents = []
+
     def _run(self, docs: Iterable[tuple[str, dt.date | None, str | None]],
              chunk: int = 16) -> Iterator[Analysis]:
         pending: list[tuple[Context | None, Analysis]] = []
@@ -194,7 +208,7 @@ class Analyzer:
                 pass
         if self.head:
             for i in range(0, len(docs), self.batch_size):
-                self.head(docs[i:i + self.batch_size])
+                self._entities_of(docs[i:i + self.batch_size])
         for ((_, sent, _), _), doc in zip(keep, docs, strict=True):
             fix_pos_after_parse(doc)
             sent.doc = doc

@@ -249,9 +249,13 @@ class SpeakerResolver:
         ent = _entity_of(tok, ents)
         if ent is None or ent.label_ != "PERSON":
             for c in tok.children:  # `his predecessor, Fiona Hill,` -> the named person
-                cent = _entity_of(c, ents) if c.dep_ == "appos" else None
-                if cent is not None and cent.label_ == "PERSON":
-                    return self.ctx.fullest(cent.text), "PERSON"
+                if c.dep_ != "appos":
+                    continue
+                # `Another diplomat, former special envoy to Ukraine Kurt Volker,`
+                for g in (c, *(t for t in c.subtree if t is not c)):
+                    cent = _entity_of(g, ents)
+                    if cent is not None and cent.label_ == "PERSON":
+                        return self.ctx.fullest(cent.text), "PERSON"
         if ent is not None and ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"):
             if ent.label_ == "PERSON":
                 return self.ctx.fullest(ent.text), "PERSON"
@@ -264,6 +268,17 @@ class SpeakerResolver:
                 label = "GPE" if ent.label_ in ("GPE", "LOC", "FAC") else "ORG"
                 name = clean_name(self._with_modifiers(sent, tok, ent))
                 return self.ctx.expand_acronym(name), label
+        if tok.lemma_.lower() in DOCUMENT_NOUNS:  # `a report by Amnesty International`
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ in ("from", "by"):
+                    for g in c.children:
+                        if g.dep_ != "pobj":
+                            continue
+                        gent = _entity_of(g, ents)
+                        if (gent is not None and gent.label_ in ("PERSON", "ORG", "GPE", "NORP")
+                                or g.pos_ == "PROPN"
+                                or g.lemma_.lower() in lx.ORG_NOUNS | lx.GROUP_NOUNS):
+                            return self._one(sent, g)
         toks = _name_tokens(tok)
         # drop everything before a comma-separated block to keep a compact phrase
         start, end = _span_chars(sent, toks)
@@ -602,6 +617,10 @@ def _continued_quote(ctx: Context, idx: int, previous: Claim | None) -> Claim | 
                  content_end=c_end)
 
 
+# Documents that speak for their author: `a statement from the ministry said`.
+DOCUMENT_NOUNS = {"statement", "memo", "report", "poll", "survey", "study", "document", "letter",
+                  "tweet", "post", "release", "communique", "declaration", "filing", "complaint",
+                  "ruling", "analysis", "review", "assessment", "audit", "video", "message"}
 _SAID = re.compile(r"\b(?:said|says|told|added|asked)\b")
 # A quote that narrates a question (`"And I asked, well, on whose authority?"`) is a statement.
 _NARRATED = re.compile(r"\b(?:asked|asking|said|told|wondered|heard)\b", re.IGNORECASE)

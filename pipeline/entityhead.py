@@ -153,6 +153,7 @@ class EntityHead:
     def __call__(self, docs: list[Doc]) -> None:
         """Set `doc.ents` on docs that already carry the shared tok2vec's `doc.tensor`."""
         from spacy.tokens import Span
+        from spacy.util import filter_spans
 
         docs = [d for d in docs if len(d)]
         if not docs:
@@ -164,7 +165,8 @@ class EntityHead:
             n = len(doc)
             spans = _repair(doc, decode_bio(pred[offset:offset + n], self.classes), self.gazetteer)
             offset += n
-            doc.ents = [Span(doc, s, e, label=_fix_label(doc, s, e, label)) for s, e, label in spans]
+            ents = [Span(doc, s, e, label=_fix_label(doc, s, e, label)) for s, e, label in spans]
+            doc.ents = filter_spans(ents)  # never overlapping, whatever the repairs did
 
 
 def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray

@@ -191,3 +191,16 @@ def test_express_is_a_reporting_verb(analyzer: Analyzer) -> None:
 def test_institutions_are_sources(analyzer: Analyzer) -> None:
     found = claims(analyzer, "The institute revealed that audio from the scene showed gunfire.")
     assert [(c.cue, c.speaker_type) for c in found] == [("reveal", "ORG")]
+
+
+@pytest.mark.parametrize(("text", "speaker"), [
+    ("A statement from the US military said the cause of the crash was under investigation.",
+     "US military"),
+    ("A report by Amnesty International said the prisoners had been tortured.",
+     "Amnesty International"),
+    ("Another diplomat, the former US envoy to the talks, Kurt Volker, said he had been wrong.",
+     "Kurt Volker"),
+])
+def test_speaker_behind_a_document_or_an_appositive(analyzer: Analyzer, text: str,
+                                                     speaker: str) -> None:
+    assert [c.speaker for c in claims(analyzer, text)] == [speaker]

@@ -92,3 +92,22 @@ def test_gazetteer_places_are_places_whatever_the_head_says() -> None:
     result = Analyzer().analyze("Explosions were heard in Kyiv on Sunday. The Kremlin said nothing.")
     assert "Kyiv" in result.entities["places"]
     assert "Kremlin" in result.entities["orgs"]
+
+
+def test_a_failing_head_costs_entities_not_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    analyzer = Analyzer()
+    assert analyzer.head is not None
+    real = analyzer.head.logits
+    calls = {"n": 0}
+
+    def flaky(features: np.ndarray) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] == 1 or len(features) > 40:
+            raise RuntimeError("boom")
+        return real(features)
+
+    monkeypatch.setattr(analyzer.head, "logits", flaky)
+    results = list(analyzer.analyze_many([(SEED, None), ("Officials said the talks failed.", None)]))
+    assert [r.status for r in results] == ["ok", "ok"]
+    assert any(c.speaker for c in results[0].claims)
+    assert results[1].claims and results[1].claims[0].speaker == "Officials"
