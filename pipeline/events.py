@@ -158,6 +158,8 @@ def _single_triggers(view: DocView, taken: set[int],
             continue  # `such exchanges`: generic
         if lemma == "meet" and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
             continue  # `was met with skepticism`
+        if lemma == "demonstrate" and any(c.dep_ in ("ccomp", "dobj") for c in tok.children):
+            continue  # `the case demonstrates that ...`: showing, not protesting
         if _background(tok):
             continue
         if (lemma == "kill" and not (_has_agent(tok) or _weapon_subject(tok))

@@ -200,3 +200,23 @@ def test_actor_lists_stay_short(analyzer: Analyzer) -> None:
                                                  "Frank", "Green", "Hill", "Irwin", "Jones"))
     text = f"{names} and their deputies met in Vienna for talks on Monday."
     assert len(of_type(events(analyzer, text), "talks").actors) <= 8
+
+
+@pytest.mark.parametrize(("text", "etype"), [
+    ("The former mayor pleaded guilty to fraud charges on Friday.", "legal_action"),
+    ("He faces criminal charges in three states.", "legal_action"),
+    ("Prosecutors re-opened the investigation into the bank last month.", "legal_action"),
+    ("His sentencing is scheduled for March.", "legal_action"),
+    ("The government nationalised the oil industry in 1976.", "policy"),
+    ("Lawmakers withdrew the extradition bill after weeks of protests.", "policy"),
+    ("Troops laid siege to the town for three weeks.", "attack"),
+    ("The opposition called for his removal from power.", "leadership_change"),
+    ("The rebel commander was released from prison on Monday.", "prisoner_exchange"),
+])
+def test_general_news_vocabulary(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert of_type(events(analyzer, text), etype)
+
+
+def test_demonstrate_that_is_not_a_protest(analyzer: Analyzer) -> None:
+    text = "The prosecutor said the case demonstrates that threats will not be tolerated."
+    assert not [e for e in events(analyzer, text) if e.type == "protest"]
