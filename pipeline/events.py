@@ -237,6 +237,12 @@ def _has_agent(verb: Token) -> bool:
     return False
 
 
+def _same_type(tok: Token, etype: str) -> bool:
+    """True if the word is itself a trigger of `etype` (`the rally was Indiana's protest`)."""
+    entry = lx.EVENT_TRIGGERS.get(tok.lemma_.lower())
+    return entry is not None and entry[0] == etype
+
+
 def _weapon_subject(verb: Token) -> bool:
     """`a drone killed a civilian`: a weapon or armed force as the subject is an attacker."""
     return any(c.dep_ == "nsubj" and c.lemma_.lower() in lx.WEAPON_NOUNS for c in verb.children)
@@ -443,7 +449,7 @@ def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
                 score = dist + 10  # `sent them to Qatar`, `traveling to Florida for talks`
                 break
             if (etype in VENUE_POSSESSIVE_TYPES and cur.dep_ == "poss" and cur.head.pos_ == "NOUN"
-                    and (cur.head.i in trig or cur.head.head.i in anchors)):
+                    and (cur.head.i in trig or _same_type(cur.head, etype))):
                 score = dist  # `Indiana's biggest teacher protest`
                 break
             if (etype == "attack" and cur.dep_ == "pobj" and cur.head.lower_ in TARGET_PREPS
@@ -466,8 +472,8 @@ def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
                 continue
             break
         if (score is None and root.dep_ in ("compound", "nmod") and root.head.i in trig
-                and not lx.is_country(ent.text)):
-            score = dist
+                and (etype in VENUE_POSSESSIVE_TYPES or not lx.is_country(ent.text))):
+            score = dist  # `Istanbul talks`; `Hong Kong protests` (not `Russia sanctions`)
         if score is not None and (best is None or score < best[0]):
             best = (score, ent.text)
     return clean_name(best[1]) if best else None

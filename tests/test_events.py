@@ -220,3 +220,11 @@ def test_general_news_vocabulary(analyzer: Analyzer, text: str, etype: str) -> N
 def test_demonstrate_that_is_not_a_protest(analyzer: Analyzer) -> None:
     text = "The prosecutor said the case demonstrates that threats will not be tolerated."
     assert not [e for e in events(analyzer, text) if e.type == "protest"]
+
+
+def test_country_modifier_is_the_venue_of_protests_only(analyzer: Analyzer) -> None:
+    e = of_type(events(analyzer, "Hong Kong protests spread to the airport on Monday."), "protest")
+    assert e.location == "Hong Kong"
+    e = of_type(events(analyzer, "Beijing's strategy for ending the protests has failed."),
+                "protest")
+    assert e.location != "Beijing"
