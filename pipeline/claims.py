@@ -119,6 +119,11 @@ def _subject(verb: Token) -> tuple[Token | None, bool]:
         for c in tok.children:
             if c.dep_ == "nsubj":
                 return c, False
+        for c in tok.children:  # misparse `Chief ... has (aux) warned`: subject on the aux
+            if c.dep_ == "aux":
+                subj = next((g for g in c.children if g.dep_ == "nsubj"), None)
+                if subj is not None:
+                    return subj, False
         if tok.dep_ == "pcomp" and tok.head.head is not tok.head:
             tok = tok.head.head  # `said before pointing out that`: the matrix verb's subject
             hops += 1
@@ -833,12 +838,14 @@ def _verb_claim(ctx: Context, sent: Sentence, stext: str, verb: Token, cue: str,
             content, is_quote = near, True
     if content is None and comp is not None:
         content = _span_chars(sent, list(comp.subtree))
-    if content is None and lemma in LISTENER_VERBS:
-        # `told a few thousand teachers who covered the lawn that ...`: the that-clause was
-        # attached inside the object
-        inside = {t.i for c in verb.children if c.dep_ in ("dobj", "dative") for t in c.subtree}
-        deep = next((t for t in verb.subtree if t.i in inside and t.dep_ == "ccomp" and any(
-            c.dep_ == "mark" and c.lower_ == "that" for c in t.children)), None)
+    if content is None and (lemma in LISTENER_VERBS or lemma in lx.SPEECH_VERBS):
+        # `told a few thousand teachers who covered the lawn that ...`, `said in a statement
+        # that ...`: the that-clause was attached inside the object or the phrase
+        deps = ("dobj", "dative") if lemma in LISTENER_VERBS else ()
+        inside = {t.i for c in verb.children if c.dep_ in (*deps, "prep") for t in c.subtree}
+        deep = next((t for t in verb.subtree if t.i in inside and t.dep_ in ("ccomp", "acl")
+                     and t.i > verb.i and any(c.dep_ == "mark" and c.lower_ == "that"
+                                              for c in t.children)), None)
         if deep is not None:
             content = _span_chars(sent, list(deep.subtree))
     if content is None and passive:

@@ -204,3 +204,19 @@ def test_institutions_are_sources(analyzer: Analyzer) -> None:
 def test_speaker_behind_a_document_or_an_appositive(analyzer: Analyzer, text: str,
                                                      speaker: str) -> None:
     assert [c.speaker for c in claims(analyzer, text)] == [speaker]
+
+
+@pytest.mark.parametrize(("text", "speaker", "content"), [
+    ("The ministry said in a statement that the talks would resume on Monday.",
+     "ministry", "the talks would resume on Monday"),
+    ("Jane Roe, the defendant's attorney, told reporters in a statement that her client "
+     "regretted the remarks.", "Jane Roe", "her client regretted the remarks"),
+    # parser error: the subject hangs on the auxiliary (`Chief ... has`) instead of the verb
+    ("Pakistan's Chief of Army Staff General Asim Munir has over the past few months "
+     "repeatedly warned that digital platforms are being exploited.", "Asim Munir",
+     "digital platforms are being exploited"),
+])
+def test_that_clause_and_subject_found_despite_attachment(analyzer: Analyzer, text: str,
+                                                          speaker: str, content: str) -> None:
+    found = claims(analyzer, text)
+    assert [(c.speaker, c.content) for c in found] == [(speaker, content)]
