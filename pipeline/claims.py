@@ -843,7 +843,7 @@ def _verb_claim(ctx: Context, sent: Sentence, stext: str, verb: Token, cue: str,
         # that ...`: the that-clause was attached inside the object or the phrase
         deps = ("dobj", "dative") if lemma in LISTENER_VERBS else ()
         inside = {t.i for c in verb.children if c.dep_ in (*deps, "prep") for t in c.subtree}
-        deep = next((t for t in verb.subtree if t.i in inside and t.dep_ in ("ccomp", "acl")
+        deep = next((t for t in verb.subtree if t.i in inside and t.dep_ in ("ccomp", "acl", "relcl")
                      and t.i > verb.i and any(c.dep_ == "mark" and c.lower_ == "that"
                                               for c in t.children)), None)
         if deep is not None:
