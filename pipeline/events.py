@@ -624,7 +624,8 @@ def _sentence_events(ctx: Context, sent: Sentence, actors: list[str], prev_actor
     clause_of: dict[str, int] = {}
     for s, e, etype, cameo in found:
         clause = _clause_head(doc[s])
-        if etype in seen_types and (clause_of.get(etype) == clause or not _own_clause(doc[s])):
+        if etype in seen_types and (clause_of.get(etype) == clause or not (
+                _own_clause(doc[s]) or (doc[s].pos_ == "VERB" and doc[s].dep_ == "conj"))):
             continue
         if etype in seen_types and sum(ev.type == etype for ev in out) >= 2:
             continue
