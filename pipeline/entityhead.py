@@ -186,6 +186,9 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
             end -= 1
         if all(t.is_punct or (t.is_stop and not t.is_upper) for t in doc[start:end]):
             continue  # a lone `The` or `-`: the head started a span too early
+        if (out and out[-1][1] == start and out[-1][2] == label and label in _NAME_LABELS
+                and doc[start - 1].pos_ == "PROPN" and doc[start].pos_ == "PROPN"):
+            start = out.pop()[0]  # `Novi` + `Sad`: a second B- tag inside one name
         out.append((start, end, label))
         covered.update(range(start, end))
     from spacy.attrs import IS_TITLE, LOWER
@@ -199,6 +202,7 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
 
 
 _PLACE_NAMED_ORGS = {"kremlin", "pentagon"}
+_NAME_LABELS = {"PERSON", "GPE", "ORG", "LOC", "FAC"}
 
 
 def _fix_label(doc: Doc, start: int, end: int, label: str) -> str:

@@ -35,7 +35,7 @@ class Event:
 
 
 LOCATION_PREPS = {"in", "at", "near", "outside", "inside", "across", "over", "into", "throughout",
-                  "around"}
+                  "around", "through", "along"}
 TARGET_PREPS = {"of", "on", "against"}
 SENTENCE_VETO = {"fire_n", "collapse"}
 

@@ -228,3 +228,9 @@ def test_country_modifier_is_the_venue_of_protests_only(analyzer: Analyzer) -> N
     e = of_type(events(analyzer, "Beijing's strategy for ending the protests has failed."),
                 "protest")
     assert e.location != "Beijing"
+
+
+def test_march_through_a_city_locates_the_protest(analyzer: Analyzer) -> None:
+    text = ("Thousands of people marched through central Belgrade on Saturday in one of the "
+            "largest protests against the government in years.")
+    assert of_type(events(analyzer, text), "protest").location == "Belgrade"
