@@ -135,6 +135,9 @@ def _single_triggers(view: DocView, taken: set[int],
         plain = (lemma0, low, stem)
         # nouns first try their noun-only sense (`fire_n` vs the verb `fire` = dismiss)
         cands = [c + "_n" for c in plain[:1]] + list(plain) if tok.pos_ == "NOUN" else list(plain)
+        if lemma0 == "fire" and _gunfire(tok):  # `fired two rounds`, not `fired the coach`
+            out.append((i, i + 1, "attack", "19"))
+            continue
         for cand in cands:
             if cand in lx.EVENT_TRIGGERS:
                 entry, lemma = lx.EVENT_TRIGGERS[cand], cand
@@ -235,6 +238,32 @@ def _has_agent(verb: Token) -> bool:
             return False
         cur = cur.head
     return False
+
+
+_AMMUNITION = {"round", "shot", "missile", "rocket", "shell", "weapon", "bullet", "gun", "salvo",
+               "mortar", "drone", "volley", "grenade", "torpedo", "projectile", "barrage"}
+_FIRE_MODIFIERS = {"gun", "machine", "tank", "artillery", "rocket", "mortar", "sniper", "heavy",
+                   "automatic", "enemy", "live", "cross", "small-arms", "naval", "anti-aircraft"}
+
+
+def _gunfire(tok: Token) -> bool:
+    """`fire` as shooting: ammunition as object, a target after at/on, or `machine gun fire`."""
+    kids = list(tok.children)
+    if tok.pos_ == "VERB":
+        return any(c.dep_ == "dobj" and c.lemma_.lower() in _AMMUNITION for c in kids) or any(
+            c.dep_ == "prep" and c.lower_ in ("at", "on", "upon", "into") and _target(c)
+            for c in kids)
+    if tok.pos_ == "NOUN":
+        return any(c.dep_ in ("compound", "amod", "nmod") and c.lemma_.lower() in _FIRE_MODIFIERS
+                   for c in kids) or (tok.head.lower_ == "under" and any(
+                       c.dep_ == "prep" and c.lower_ == "from" for c in kids))  # `from a tank`
+    return False
+
+
+def _target(prep: Token) -> bool:
+    """`fired on the crowd`, not `fired on Monday`."""
+    objs = [g for g in prep.children if g.dep_ == "pobj"]
+    return bool(objs) and all(g.ent_type_ not in ("DATE", "TIME") for g in objs)
 
 
 def _same_type(tok: Token, etype: str) -> bool:

@@ -234,3 +234,12 @@ def test_march_through_a_city_locates_the_protest(analyzer: Analyzer) -> None:
     text = ("Thousands of people marched through central Belgrade on Saturday in one of the "
             "largest protests against the government in years.")
     assert of_type(events(analyzer, text), "protest").location == "Belgrade"
+
+
+@pytest.mark.parametrize("text", [
+    "The tank fired two rounds at the hill.",
+    "The reporters came under fire from a heavy machine gun.",
+    "Witnesses remembered the machine gun fire.",
+])
+def test_fire_as_shooting(analyzer: Analyzer, text: str) -> None:
+    assert of_type(events(analyzer, text), "attack")
