@@ -255,8 +255,23 @@ def _gunfire(tok: Token) -> bool:
             for c in kids)
     if tok.pos_ == "NOUN":
         return any(c.dep_ in ("compound", "amod", "nmod") and c.lemma_.lower() in _FIRE_MODIFIERS
-                   for c in kids) or (tok.head.lower_ == "under" and any(
-                       c.dep_ == "prep" and c.lower_ == "from" for c in kids))  # `from a tank`
+                   for c in kids) or (tok.head.lower_ == "under" and _armed_source(tok))
+    return False
+
+
+_ARMED = _AMMUNITION | lx.WEAPON_NOUNS | {"tank", "troop", "army", "soldier", "militant",
+                                          "fighter", "jet", "warship", "helicopter"}
+
+
+def _armed_source(fire: Token) -> bool:
+    """`came under fire from a tank` (shooting), not `from critics` (criticism)."""
+    for holder in (fire, fire.head.head):
+        for c in holder.children:
+            if c.dep_ == "prep" and c.lower_ == "from":
+                for g in c.children:
+                    if g.dep_ == "pobj" and (g.lemma_.lower() in _ARMED or any(
+                            m.lemma_.lower() in _ARMED for m in g.children if m.dep_ == "compound")):
+                        return True
     return False
 
 

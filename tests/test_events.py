@@ -243,3 +243,8 @@ def test_march_through_a_city_locates_the_protest(analyzer: Analyzer) -> None:
 ])
 def test_fire_as_shooting(analyzer: Analyzer, text: str) -> None:
     assert of_type(events(analyzer, text), "attack")
+
+
+def test_under_fire_from_critics_is_not_an_attack(analyzer: Analyzer) -> None:
+    text = "The minister came under fire from critics over the pension plan."
+    assert not [e for e in events(analyzer, text) if e.type == "attack"]
