@@ -14,12 +14,16 @@ It was distilled from that NER on our own fixture texts (never the dev set) by
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER
+from spacy.tokens import Span
+from spacy.util import filter_spans
 
 from pipeline import lexicons as lx
 from pipeline.embedcache import EmbeddingCache
@@ -55,23 +59,20 @@ def ner_embedder(nlp: Language) -> Model:
 
 
 def token_features(docs: list[Doc], gazetteer: np.ndarray,
-                   embedder: Model | EmbeddingCache) -> np.ndarray:
+                   embed: Callable[[list[Doc]], list[np.ndarray]]) -> np.ndarray:
     """One row per token of all `docs`: its features and its neighbours'.
 
-    Per token: the shared tok2vec vector, the NER word embedding and flags (title
+    Per token: the shared tok2vec vector, the NER word embedding (`embed`: the
+    `EmbeddingCache` at run time, the layer's `predict` in training) and flags (title
     case, all caps, first token of the sentence, number-like, gazetteer word,
     alphabetic). Windows never cross from one doc into the next.
     """
-    from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER
-
     docs = [d for d in docs if len(d)]
-    embedded = embedder(docs) if isinstance(embedder, EmbeddingCache) else (
-        embedder.predict(docs) if docs else [])
+    if not docs:
+        return np.zeros((0, 0), dtype=np.float32)
     rows = []
-    for doc, words in zip(docs, embedded, strict=True):
+    for doc, words in zip(docs, embed(docs), strict=True):
         n = len(doc)
-        if n == 0:
-            continue
         attrs = doc.to_array([IS_TITLE, IS_UPPER, LIKE_NUM, IS_ALPHA, LOWER])
         flags = np.zeros((n, N_FLAGS), dtype=np.float32)
         flags[:, 0] = attrs[:, 0]
@@ -86,15 +87,13 @@ def token_features(docs: list[Doc], gazetteer: np.ndarray,
         padded = np.vstack([pad, base, pad])
         rows.append(np.hstack([padded[WINDOW + k:WINDOW + k + n]
                                for k in range(-WINDOW, WINDOW + 1)]))
-    if not rows:
-        return np.zeros((0, 0), dtype=np.float32)
     return np.vstack(rows)
 
 
 def decode_bio(pred: np.ndarray, classes: list[str]) -> list[tuple[int, int, str]]:
     """BIO class indices -> (start, end, label) spans; a stray I- starts a new span."""
     spans = []
-    i, n = 0, len(pred)
+    n = len(pred)
     nonzero = np.flatnonzero(pred)  # class 0 is "O": jump straight to the next tagged token
     k = 0
     while k < len(nonzero):
@@ -152,9 +151,6 @@ class EntityHead:
 
     def __call__(self, docs: list[Doc]) -> None:
         """Set `doc.ents` on docs that already carry the shared tok2vec's `doc.tensor`."""
-        from spacy.tokens import Span
-        from spacy.util import filter_spans
-
         docs = [d for d in docs if len(d)]
         if not docs:
             return
@@ -191,8 +187,6 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
             start = out.pop()[0]  # `Novi` + `Sad`: a second B- tag inside one name
         out.append((start, end, label))
         covered.update(range(start, end))
-    from spacy.attrs import IS_TITLE, LOWER
-
     attrs = doc.to_array([IS_TITLE, LOWER])
     for i in np.flatnonzero(attrs[:, 0].astype(bool) & np.isin(attrs[:, 1], gazetteer)):
         tag = doc[int(i)].tag_

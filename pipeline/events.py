@@ -535,11 +535,8 @@ def _actors(ctx: Context, view: DocView, text: str) -> list[str]:
     for ent in view.ents:
         if ent.label_ not in ACTOR_LABELS or ent.start_char < dateline_end:
             continue
-        if ent.label_ == "PERSON":
-            name = ctx.fullest(ent.text)
-        elif ent.label_ == "NORP":
-            country = lx.country_of(ent.text)
-            name = country or clean_name(ent.text)
+        name = _actor_name(ctx, ent)
+        if ent.label_ == "NORP":
             root = ent.root
             if root.head.pos_ in ("NOUN", "PROPN") and root.dep_ in ("amod", "compound"):
                 phrase = clean_name(doc[root.i:root.head.i + 1].text)
@@ -549,8 +546,6 @@ def _actors(ctx: Context, view: DocView, text: str) -> list[str]:
                 c = lx.country_of(part)
                 if c and c not in out:
                     out.append(c)
-        else:
-            name = clean_name(ent.text)
         if name and name not in out:
             out.append(name)
     return out
@@ -591,18 +586,23 @@ def _agent_tokens(toks: list[Token]) -> list[Token]:
     return out
 
 
+def _actor_name(ctx: Context, ent: Span) -> str:
+    """How an entity is listed as an actor: a person by the fullest mention, a
+    nationality by its country (`Russian` -> Russia), anything else by its clean name."""
+    if ent.label_ == "PERSON":
+        return ctx.fullest(ent.text)
+    if ent.label_ == "NORP":
+        return lx.country_of(ent.text) or clean_name(ent.text)
+    return clean_name(ent.text)
+
+
 def _agents(ctx: Context, view: DocView, toks: list[Token]) -> list[str]:
     """Names of the event's agents: entities, or `Israeli tank crew`-style phrases."""
     names: list[str] = []
     for a in _agent_tokens(toks):
         ent = next((e for e in view.ents if e.start <= a.i < e.end), None)
         if ent is not None and ent.label_ in ACTOR_LABELS:
-            if ent.label_ == "PERSON":
-                name = ctx.fullest(ent.text)
-            elif ent.label_ == "NORP":
-                name = lx.country_of(ent.text) or clean_name(ent.text)
-            else:
-                name = clean_name(ent.text)
+            name = _actor_name(ctx, ent)
         elif a.pos_ == "NOUN" and any(c.ent_type_ in ("NORP", "GPE") and c.dep_ in (
                 "amod", "compound") for c in a.children):
             left = min(c.i for c in a.children if c.dep_ in ("amod", "compound"))

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.entityhead import (  # noqa: E402
     HEAD_FILE,
     EntityHead,
+    _gazetteer_ids,
     decode_bio,
     model_signature,
     ner_embedder,
@@ -81,31 +82,38 @@ def sentences(texts: list[str]) -> list[str]:
     return out
 
 
-def silver(nlp, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list]]]:
+def bio_classes(nlp) -> list[str]:
+    """"O", then B-/I- of each of the teacher's labels: the head's output classes."""
+    return ["O"] + [f"{p}-{label}" for label in sorted(nlp.get_pipe("ner").labels) for p in "BI"]
+
+
+def silver(nlp, texts: list[str], classes: list[str]
+           ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list]]]:
     """Features, BIO targets and (length, teacher spans) per sentence."""
     docs = list(nlp.pipe(sentences(texts), batch_size=256,
                          disable=["parser", "attribute_ruler", "lemmatizer"]))
     docs = [d for d in docs if len(d)]
     gold = [(len(d), [(e.start, e.end, e.label_) for e in d.ents]) for d in docs]
-    return token_features(docs, HEAD_GAZETTEER, ner_embedder(nlp)), np.concatenate(
-        [_bio(n, spans) for n, spans in gold]), gold
+    index = {c: i for i, c in enumerate(classes)}
+    features = token_features(docs, _gazetteer_ids(nlp), ner_embedder(nlp).predict)
+    return features, np.concatenate([_bio(n, spans, index) for n, spans in gold]), gold
 
 
-def _bio(n: int, spans: list[tuple[int, int, str]]) -> np.ndarray:
+def _bio(n: int, spans: list[tuple[int, int, str]], index: dict[str, int]) -> np.ndarray:
     y = np.zeros(n, dtype=np.int64)
     for s, e, label in spans:
-        y[s] = CLASS_INDEX["B-" + label]
-        y[s + 1:e] = CLASS_INDEX["I-" + label]
+        y[s] = index["B-" + label]
+        y[s + 1:e] = index["I-" + label]
     return y
 
 
-def train(x: np.ndarray, y: np.ndarray, hidden: int, epochs: int, seed: int = 0
+def train(x: np.ndarray, y: np.ndarray, n_out: int, hidden: int, epochs: int, seed: int = 0
           ) -> tuple[np.ndarray, ...]:
     """A ReLU layer and a softmax, Adam, input dropout; returns weights and scaling."""
     rng = np.random.default_rng(seed)
     mean, scale = x.mean(0), x.std(0) + 1e-4
     x = (x - mean) / scale
-    n_in, n_out = x.shape[1], len(CLASSES)
+    n_in = x.shape[1]
     params = [rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)).astype(np.float32),
               np.zeros(hidden, np.float32),
               rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)).astype(np.float32),
@@ -150,7 +158,7 @@ def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> 
     tp, fp, fn = Counter(), Counter(), Counter()
     offset = 0
     for n, spans in gold:
-        guess = {s for s in decode_bio(pred[offset:offset + n], CLASSES) if s[2] in REPORTED}
+        guess = {s for s in decode_bio(pred[offset:offset + n], head.classes) if s[2] in REPORTED}
         offset += n
         truth = {s for s in spans if s[2] in REPORTED}
         for s in guess & truth:
@@ -168,7 +176,6 @@ def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> 
 
 
 def main() -> int:
-    global CLASSES, CLASS_INDEX, HEAD_GAZETTEER
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "pipeline" / "resources" / HEAD_FILE)
@@ -176,20 +183,14 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=12)
     args = ap.parse_args()
 
-    from pipeline.entityhead import _gazetteer_ids
-
     nlp = load_model()
-    labels = sorted(nlp.get_pipe("ner").labels)
-    CLASSES = ["O"] + [f"{p}-{label}" for label in labels for p in "BI"]
-    CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
-    HEAD_GAZETTEER = _gazetteer_ids(nlp)
-
-    x_train, y_train, _ = silver(nlp, article_texts(held_out=False) + feed_texts())
-    x_dev, _, gold_dev = silver(nlp, article_texts(held_out=True))
+    classes = bio_classes(nlp)
+    x_train, y_train, _ = silver(nlp, article_texts(held_out=False) + feed_texts(), classes)
+    x_dev, _, gold_dev = silver(nlp, article_texts(held_out=True), classes)
     print(f"training on {len(x_train)} tokens, {x_train.shape[1]} features", file=sys.stderr)
-    w1, b1, w2, b2, mean, scale = train(x_train, y_train, args.hidden, args.epochs)
+    w1, b1, w2, b2, mean, scale = train(x_train, y_train, len(classes), args.hidden, args.epochs)
     head = EntityHead(w1, b1, w2, b2, mean.astype(np.float32), scale.astype(np.float32),
-                      CLASSES, model_signature(nlp))
+                      classes, model_signature(nlp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     head.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
@@ -197,11 +198,6 @@ def main() -> int:
     for label, (p, r, f, n) in agreement(head, x_dev, gold_dev).items():
         print(f"  {label:<7} {p:.3f} {r:.3f} {f:.3f} {n}")
     return 0
-
-
-CLASSES: list[str] = []
-CLASS_INDEX: dict[str, int] = {}
-HEAD_GAZETTEER = np.zeros(0, dtype=np.uint64)
 
 if __name__ == "__main__":
     sys.exit(main())

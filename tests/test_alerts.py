@@ -414,21 +414,34 @@ def test_smtp_down_then_up_exactly_one_delivery(es, indices, settings, seed_site
         server.stop()
 
 
-def test_digest_sends_at_most_one_email_per_period(es, indices, settings, seed_site, smtp,
-                                                   tmp_path):
+def send_then_hold(es, indices, settings, seed_site, smtp, tmp_path, rule_options: str,
+                   new_item: str) -> tuple[Path, object, dict]:
+    """Ceasefire rule with `rule_options`: one email for the seed, then `new_item` arrives
+    and the rule runs again; returns the rules file, the transport and that second run."""
     ingest(es, indices, settings, seed_site)
-    path = rules_file(tmp_path, CEASEFIRE_RULE + "    mode: digest\n    period: hourly\n")
+    path = rules_file(tmp_path, CEASEFIRE_RULE + rule_options)
     transport = transport_for(smtp)
     assert run_alerts_once(es, indices, settings, path, transport)["emails"] == 1
-    seed_site.overrides["feed.xml"] = feed_with(item(
-        "truce-2", "Ceasefire holds in the north", "The ceasefire held overnight."))
+    seed_site.overrides["feed.xml"] = feed_with(new_item)
     ingest(es, indices, settings, seed_site)
-    held = run_alerts_once(es, indices, settings, path, transport)
+    return path, transport, run_alerts_once(es, indices, settings, path, transport)
+
+
+def move_last_send_back(es, indices, rule: str, minutes: int) -> None:
+    """Pretend the rule's last email went out `minutes` earlier than it did."""
+    state = load_states(es, indices, [rule])[rule]
+    before = datetime.fromisoformat(state["last_sent_at"]) - timedelta(minutes=minutes)
+    save_state(es, indices, rule, {"last_sent_at": before.isoformat()})
+
+
+def test_digest_sends_at_most_one_email_per_period(es, indices, settings, seed_site, smtp,
+                                                   tmp_path):
+    path, transport, held = send_then_hold(
+        es, indices, settings, seed_site, smtp, tmp_path, "    mode: digest\n    period: hourly\n",
+        item("truce-2", "Ceasefire holds in the north", "The ceasefire held overnight."))
     assert held["emails"] == 0 and held["held"] == ["ceasefire"] and held["pending"] == 1
     # an hour later (simulated by moving the last send back), the digest goes out
-    state = load_states(es, indices, ["ceasefire"])["ceasefire"]
-    before = datetime.fromisoformat(state["last_sent_at"]) - timedelta(minutes=61)
-    save_state(es, indices, "ceasefire", {"last_sent_at": before.isoformat()})
+    move_last_send_back(es, indices, "ceasefire", minutes=61)
     later = run_alerts_once(es, indices, settings, path, transport)
     assert later["emails"] == 1 and later["sent"] == 1
     assert len(smtp.inbox.messages) == 2
@@ -521,18 +534,11 @@ def test_history_record_fields_for_kibana(es, indices, settings, seed_site, smtp
 
 def test_throttle_holds_back_until_interval_passed(es, indices, settings, seed_site, smtp,
                                                    tmp_path):
-    ingest(es, indices, settings, seed_site)
-    path = rules_file(tmp_path, CEASEFIRE_RULE + "    throttle: 30m\n")
-    transport = transport_for(smtp)
-    assert run_alerts_once(es, indices, settings, path, transport)["emails"] == 1
-    seed_site.overrides["feed.xml"] = feed_with(item(
-        "truce-3", "Ceasefire extended", "The ceasefire was extended."))
-    ingest(es, indices, settings, seed_site)
-    held = run_alerts_once(es, indices, settings, path, transport)
+    path, transport, held = send_then_hold(
+        es, indices, settings, seed_site, smtp, tmp_path, "    throttle: 30m\n",
+        item("truce-3", "Ceasefire extended", "The ceasefire was extended."))
     assert held["held"] == ["ceasefire"] and held["emails"] == 0
-    state = load_states(es, indices, ["ceasefire"])["ceasefire"]
-    before = datetime.fromisoformat(state["last_sent_at"]) - timedelta(minutes=31)
-    save_state(es, indices, "ceasefire", {"last_sent_at": before.isoformat()})
+    move_last_send_back(es, indices, "ceasefire", minutes=31)
     assert run_alerts_once(es, indices, settings, path, transport)["sent"] == 1
     assert len(smtp.inbox.messages) == 2
 
