@@ -37,9 +37,12 @@ sys.path.insert(0, str(REPO))
 
 from elasticsearch import helpers  # noqa: E402
 
-from pipeline.alerting import run_alerts_once, save_state  # noqa: E402
+from pipeline.alerts.mail import CountingTransport  # noqa: E402
+from pipeline.alerts.rules import parse_rules  # noqa: E402
+from pipeline.alerts.run import run_alerts_once, save_state  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
-from pipeline.elastic import (  # noqa: E402
+from pipeline.ingest.simhash import bands  # noqa: E402
+from pipeline.store.elastic import (  # noqa: E402
     Indices,
     drop_prefix,
     ensure_monthly_index,
@@ -47,9 +50,6 @@ from pipeline.elastic import (  # noqa: E402
     make_client,
     wait_for_cluster,
 )
-from pipeline.mailer import CountingTransport  # noqa: E402
-from pipeline.rules import parse_rules  # noqa: E402
-from pipeline.simhash import bands  # noqa: E402
 
 TOPICS = ["ceasefire", "sanctions", "election", "protest", "earthquake", "drone", "missile",
           "refugees", "inflation", "tariffs", "hostage", "negotiations", "embargo", "strike",

@@ -41,7 +41,7 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
     extra: dict = {}
     if contender.startswith("extractors"):
         sys.path.insert(0, str(ROOT))
-        from pipeline.analysis import Analyzer
+        from pipeline.nlp.analyzer import Analyzer
 
         analyzer = Analyzer(entities="spacy" if contender == "extractors_spacy_ner" else "head")
         analyzer.analyze("Officials said the talks in Geneva would resume.")  # warm-up
@@ -53,7 +53,7 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
             extra["skipped"] = sum(r.status != "ok" and r.status != "truncated" for r in results)
     elif contender.startswith("spacy_full"):
         sys.path.insert(0, str(ROOT))
-        from pipeline.nlp import load_model
+        from pipeline.nlp.context import load_model
 
         nlp = load_model(fast_blas=contender == "spacy_full")
         nlp("Warm up.")
@@ -89,7 +89,7 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
 def count_tokens(folder: Path) -> int:
     """spaCy tokenizer token count of all texts, the common denominator for tokens/s."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.nlp import load_model
+    from pipeline.nlp.context import load_model
 
     tokenizer = load_model().tokenizer
     return sum(len(tokenizer(p.read_text(encoding="utf-8", errors="replace")))
@@ -129,7 +129,7 @@ def main() -> int:
     base = next((r["seconds"] for r in rows if r["contender"] == "trafilatura"), None)
     cold_base = next((r["cold_seconds"] for r in rows if r["contender"] == "trafilatura"), None)
     for r in rows:
-        name = {"extractors": "claims+events (pipeline.analysis)",
+        name = {"extractors": "claims+events (pipeline.nlp.analyzer)",
                 "extractors_spacy_ner": "claims+events, spaCy's NER",
                 "spacy_full": "spaCy en_core_web_sm full pipeline",
                 "spacy_full_blis": "same, thinc's stock BLIS gemm",

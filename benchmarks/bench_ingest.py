@@ -24,12 +24,12 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.articles import build_article  # noqa: E402
-from pipeline.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
-from pipeline.extract import extract_article  # noqa: E402
-from pipeline.index import index_articles  # noqa: E402
+from pipeline.ingest.articles import build_article  # noqa: E402
+from pipeline.ingest.pagetext import extract_article  # noqa: E402
+from pipeline.ingest.urls import article_id, canonical_url  # noqa: E402
 from pipeline.records import Entry  # noqa: E402
-from pipeline.urls import article_id, canonical_url  # noqa: E402
+from pipeline.store.bulk import index_articles  # noqa: E402
+from pipeline.store.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "articles"
 

@@ -25,8 +25,8 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.config import FeedSpec, Settings  # noqa: E402
-from pipeline.cycle import poll_feeds  # noqa: E402
-from pipeline.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
+from pipeline.ingest.cycle import poll_feeds  # noqa: E402
+from pipeline.store.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "feeds"
 HOSTS = 10

@@ -100,7 +100,7 @@ class Context:
 def newsmon_context() -> Context:
     """Settings from config (``NEWSMON_*`` env), Elasticsearch from the connection or env."""
     from pipeline.config import load_settings
-    from pipeline.elastic import Indices, make_client, wait_for_cluster
+    from pipeline.store.elastic import Indices, make_client, wait_for_cluster
 
     settings = load_settings()
     url, kwargs = es_options(_connection(ES_CONN_ID))
@@ -121,7 +121,7 @@ def smtp_transport(settings: Any = None) -> Any:
     Provider-style extras ``disable_ssl``/``disable_tls`` and newsmon's ``ssl``/``starttls``
     are understood; without them, port 465 means implicit TLS and 587 means STARTTLS.
     """
-    from pipeline.mailer import SmtpTransport, transport_from_settings
+    from pipeline.alerts.mail import SmtpTransport, transport_from_settings
 
     conn = _connection(SMTP_CONN_ID)
     if conn is None or not conn.host:
@@ -148,7 +148,7 @@ def smtp_transport(settings: Any = None) -> Any:
 def mail_sender(settings: Any = None) -> str:
     """``From`` for newsmon's own emails: ``smtp_default``'s ``from_email`` extra or
     ``NEWSMON_MAIL_FROM``."""
-    from pipeline.mailer import mail_from
+    from pipeline.alerts.mail import mail_from
 
     conn = _connection(SMTP_CONN_ID)
     extra = (conn.extra_dejson or {}) if conn is not None else {}

@@ -39,7 +39,7 @@ def news_alerts() -> None:
         from _newsmon_conn import mail_sender, newsmon_context, smtp_transport
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline.alerting import run_alerts_once
+        from pipeline.alerts.run import run_alerts_once
         from pipeline.config import ConfigError
 
         ctx = newsmon_context()

@@ -44,8 +44,8 @@ def news_ingest() -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.config import ConfigError
-        from pipeline.elastic import ensure_templates
-        from pipeline.maintenance import feed_batches
+        from pipeline.ingest.batches import feed_batches
+        from pipeline.store.elastic import ensure_templates
 
         try:
             batches = feed_batches(FEEDS_PER_TASK)
@@ -60,7 +60,7 @@ def news_ingest() -> None:
         """Poll one batch of feeds and ingest what is new (per-feed errors are recorded)."""
         from _newsmon_conn import newsmon_context
 
-        from pipeline.maintenance import ingest_batch
+        from pipeline.ingest.batches import ingest_batch
 
         ctx = newsmon_context()
         return ingest_batch(ctx.es, ctx.indices, batch, ctx.settings)
@@ -70,7 +70,7 @@ def news_ingest() -> None:
         """Sum up the batches; emit the asset event only when something new was indexed."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pipeline.maintenance import merge_summaries
+        from pipeline.ingest.batches import merge_summaries
 
         # index by length: iterating the lazy XCom sequence probes one past the end
         total = merge_summaries([summaries[i] for i in range(len(summaries))])

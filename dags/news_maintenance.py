@@ -39,7 +39,7 @@ def news_maintenance() -> None:
     def ensure_templates() -> list[str]:
         from _newsmon_conn import newsmon_context
 
-        from pipeline.elastic import ensure_templates as ensure
+        from pipeline.store.elastic import ensure_templates as ensure
 
         ctx = newsmon_context()
         return ensure(ctx.es, ctx.indices)
@@ -48,7 +48,7 @@ def news_maintenance() -> None:
     def roll_indices() -> list[str]:
         from _newsmon_conn import newsmon_context
 
-        from pipeline.maintenance import roll_indices as roll
+        from pipeline.ingest.batches import roll_indices as roll
 
         ctx = newsmon_context()
         return roll(ctx.es, ctx.indices)
@@ -57,7 +57,7 @@ def news_maintenance() -> None:
     def drop_expired() -> list[str]:
         from _newsmon_conn import newsmon_context
 
-        from pipeline.maintenance import drop_expired_indices
+        from pipeline.ingest.batches import drop_expired_indices
 
         ctx = newsmon_context()
         months = int(os.environ.get("NEWSMON_RETENTION_MONTHS", "12"))
@@ -67,7 +67,7 @@ def news_maintenance() -> None:
     def report_feed_health() -> dict[str, Any]:
         from _newsmon_conn import mail_sender, newsmon_context, smtp_transport
 
-        from pipeline.maintenance import failing_feeds, health_report_message
+        from pipeline.ingest.batches import failing_feeds, health_report_message
 
         ctx = newsmon_context()
         feeds = failing_feeds(ctx.es, ctx.indices)

@@ -30,7 +30,7 @@ def _progress(message: str) -> None:
 
 
 def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from pipeline.elastic import Indices, make_client, wait_for_cluster
+    from pipeline.store.elastic import Indices, make_client, wait_for_cluster
 
     settings = load_settings(Path(args.settings) if args.settings else None)
     es = make_client(settings.elasticsearch_url)
@@ -41,13 +41,13 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 def _analyzer(settings: Any, enabled: bool) -> Any:
     if not (enabled and settings.analyze):
         return None
-    from pipeline.analysis import Analyzer
+    from pipeline.nlp.analyzer import Analyzer
 
     return Analyzer(entities=settings.entities)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.cycle import run_cycle
+    from pipeline.ingest.cycle import run_cycle
 
     settings, es, indices = _context(args)
     specs = load_feeds(Path(args.feeds) if args.feeds else None)
@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_alerts(settings: Any, es: Any, indices: Any) -> None:
     try:
-        from pipeline.alerting import run_alerts_once
+        from pipeline.alerts.run import run_alerts_once
     except ImportError:
         return
     result = run_alerts_once(es, indices, settings)
@@ -69,7 +69,7 @@ def _run_alerts(settings: Any, es: Any, indices: Any) -> None:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from pipeline.cycle import run_cycle
+    from pipeline.ingest.cycle import run_cycle
 
     settings, es, indices = _context(args)
     analyzer = _analyzer(settings, not args.no_analyze)
@@ -100,7 +100,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from pipeline.analysis import run_jsonl
+    from pipeline.nlp.analyzer import run_jsonl
 
     if not args.jsonl:
         print("only --jsonl is supported", file=sys.stderr)
@@ -109,7 +109,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from pipeline.elastic import ensure_templates
+    from pipeline.store.elastic import ensure_templates
 
     _settings, es, indices = _context(args)
     changed = ensure_templates(es, indices)
@@ -118,7 +118,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.status import status_report
+    from pipeline.store.status import status_report
 
     _settings, es, indices = _context(args)
     print(status_report(es, indices))
@@ -126,21 +126,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from pipeline.opml import opml_to_feeds_yaml
+    from pipeline.ingest.opml import opml_to_feeds_yaml
 
     print(opml_to_feeds_yaml(Path(args.file).read_bytes()), end="")
     return 0
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from pipeline.alerting import alerts_command
+    from pipeline.alerts.run import alerts_command
 
     settings, es, indices = _context(args)
     return alerts_command(args, settings, es, indices)
 
 
 def cmd_kibana(args: argparse.Namespace) -> int:
-    from pipeline.kibana import kibana_command
+    from pipeline.store.kibana import kibana_command
 
     return kibana_command(args)
 

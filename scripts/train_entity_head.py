@@ -1,6 +1,6 @@
 """Distil spaCy's small-model NER into pipeline/entityhead.py's cheap head.
 
-Usage: python scripts/train_entity_head.py [--out pipeline/resources/entity_head.npz]
+Usage: python scripts/train_entity_head.py [--out pipeline/nlp/resources/entity_head.npz]
 
 Teacher labels come from en_core_web_sm's own NER run over the sentences our
 analyser would see: the fixture article texts and the fixture feeds' item texts.
@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.entityhead import (  # noqa: E402
+from pipeline.nlp.context import load_model, split_paragraphs, split_sentences  # noqa: E402
+from pipeline.nlp.entityhead import (  # noqa: E402
     HEAD_FILE,
     EntityHead,
     _gazetteer_ids,
@@ -33,7 +34,6 @@ from pipeline.entityhead import (  # noqa: E402
     ner_embedder,
     token_features,
 )
-from pipeline.nlp import load_model, split_paragraphs, split_sentences  # noqa: E402
 
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
@@ -178,7 +178,7 @@ def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=ROOT / "pipeline" / "resources" / HEAD_FILE)
+    ap.add_argument("--out", type=Path, default=ROOT / "pipeline" / "nlp" / "resources" / HEAD_FILE)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=12)
     args = ap.parse_args()

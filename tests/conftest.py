@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
 from pipeline.devserver import SiteServer
-from pipeline.elastic import Indices, drop_prefix, ensure_templates, make_client, wait_for_cluster
+from pipeline.store.elastic import Indices, drop_prefix, ensure_templates, make_client, wait_for_cluster
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"

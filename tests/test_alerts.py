@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from pipeline.alerting import (
+from pipeline.alerts.mail import SmtpTransport
+from pipeline.alerts.run import (
     STORY_BITS,
     alert_id,
     alerts_command,
@@ -27,11 +28,10 @@ from pipeline.alerting import (
     save_state,
 )
 from pipeline.config import FeedSpec
-from pipeline.cycle import run_cycle
-from pipeline.index import index_kind
-from pipeline.mailer import SmtpTransport
-from pipeline.simhash import distance
-from pipeline.urls import stable_id
+from pipeline.ingest.cycle import run_cycle
+from pipeline.ingest.simhash import distance
+from pipeline.ingest.urls import stable_id
+from pipeline.store.bulk import index_kind
 from tests.conftest import SEEDS
 
 MEDVEDEV_TITLE = ("Urgent Warning: Russia\u2019s Military Advances in Ukraine Signal Inevitable "
@@ -301,10 +301,10 @@ def test_structured_rules_on_extracted_docs(es, indices, settings, seed_site, sm
     assert MEDVEDEV_TITLE in by_rule["medvedev-on-ceasefire"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pipeline.analysis") is None,
-                    reason="pipeline.analysis (the extractor) is not in this checkout")
+@pytest.mark.skipif(importlib.util.find_spec("pipeline.nlp.analyzer") is None,
+                    reason="pipeline.nlp.analyzer (the extractor) is not in this checkout")
 def test_structured_rules_with_real_extractor(es, indices, settings, seed_site, smtp, tmp_path):
-    from pipeline.analysis import Analyzer
+    from pipeline.nlp.analyzer import Analyzer
 
     ingest(es, indices, settings, seed_site, analyzer=Analyzer())
     by_rule = _structured_outcome(es, indices, settings, tmp_path, smtp)
@@ -546,7 +546,7 @@ def test_throttle_holds_back_until_interval_passed(es, indices, settings, seed_s
 def test_crash_between_send_and_record_resends_once(es, indices, settings, seed_site, smtp,
                                                     tmp_path, monkeypatch):
     """The documented window: accepted by SMTP, process dies before marking "sent"."""
-    import pipeline.alerting as alerting
+    import pipeline.alerts.run as alerting
 
     ingest(es, indices, settings, seed_site)
     path = rules_file(tmp_path, CEASEFIRE_RULE)

@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import FeedSpec
-from pipeline.cycle import run_cycle
 from pipeline.devserver import SiteServer
-from pipeline.feedstate import load_states
+from pipeline.ingest.cycle import run_cycle
+from pipeline.ingest.feedstate import load_states
 from tests import httpserver as hs
 
 ITEM_FEED = (

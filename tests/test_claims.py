@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.analysis import Analyzer
-from pipeline.claims import Claim
+from pipeline.nlp.analyzer import Analyzer
+from pipeline.nlp.claims import Claim
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from pipeline.elastic import Indices
+from pipeline.store.elastic import Indices
 from tests import httpserver
 
 pytestmark = [
@@ -301,7 +301,7 @@ def count(es: Elasticsearch, index: str, query: dict[str, Any] | None = None) ->
 def test_ingest_and_alerts_end_to_end(
     dagbag: Any, es: Elasticsearch, indices: Indices, newsmon_env: Path, inbox: Inbox,
 ) -> None:
-    alerting = importlib.util.find_spec("pipeline.alerting") is not None
+    alerting = importlib.util.find_spec("pipeline.alerts.run") is not None
     before = asset_events(ASSET)
 
     states = run(dagbag, "news_ingest")
@@ -336,7 +336,7 @@ def test_ingest_and_alerts_end_to_end(
         run(dagbag, "news_alerts")
         assert len(inbox.messages) == 1
     else:
-        pytest.skip("pipeline.alerting not available: news_alerts not run")
+        pytest.skip("pipeline.alerts.run not available: news_alerts not run")
 
 
 def test_maintenance_end_to_end(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import normalize_date, parse_published
+from pipeline.nlp.dates import normalize_date, parse_published
 
 PUB = dt.date(2025, 6, 5)  # a Thursday
 

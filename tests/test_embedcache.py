@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.embedcache import EmbeddingCache, embed_layer
-from pipeline.nlp import load_model
+from pipeline.nlp.context import load_model
+from pipeline.nlp.embedcache import EmbeddingCache, embed_layer
 
 ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
 TRICKY = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.analysis import Analyzer
 from pipeline.config import FeedSpec
-from pipeline.cycle import run_cycle
+from pipeline.ingest.cycle import run_cycle
+from pipeline.nlp.analyzer import Analyzer
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import entityhead
-from pipeline.analysis import Analyzer
-from pipeline.entityhead import EntityHead, model_signature
-from pipeline.nlp import load_model, split_paragraphs, split_sentences
+from pipeline.nlp import entityhead
+from pipeline.nlp.analyzer import Analyzer
+from pipeline.nlp.context import load_model, split_paragraphs, split_sentences
+from pipeline.nlp.entityhead import EntityHead, model_signature
 
 EVAL = Path(__file__).resolve().parent / "eval"
 LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "DATE")

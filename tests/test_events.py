@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.analysis import Analyzer
-from pipeline.events import Event
+from pipeline.nlp.analyzer import Analyzer
+from pipeline.nlp.events import Event
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis import Analyzer, run_jsonl
+from pipeline.nlp.analyzer import Analyzer, run_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
@@ -58,7 +58,7 @@ def analyzer() -> Analyzer:
 @pytest.fixture(scope="module")
 def scores() -> dict[str, dict]:
     """score.py totals per gold set, each run as the measurement runs it (a subprocess)."""
-    cmd = f"{sys.executable} -m pipeline.analysis"
+    cmd = f"{sys.executable} -m pipeline.nlp.analyzer"
     out = {}
     for name in FLOORS:
         proc = subprocess.run(

@@ -6,7 +6,7 @@ import gzip
 from datetime import UTC, datetime, timedelta
 
 from pipeline.config import FeedSpec
-from pipeline.feeds import (
+from pipeline.ingest.feeds import (
     conditional_headers,
     entries_from,
     initial_state,
@@ -15,8 +15,8 @@ from pipeline.feeds import (
     record_failure,
     record_success,
 )
-from pipeline.opml import opml_feeds
-from pipeline.urls import article_id, canonical_url
+from pipeline.ingest.opml import opml_feeds
+from pipeline.ingest.urls import article_id, canonical_url
 from tests.conftest import FIXTURES
 
 SPEC = FeedSpec("https://news.example/feed.xml", "Example", ("world",), "en")

@@ -1,4 +1,4 @@
-"""pipeline.fetch against real HTTP servers on 127.0.0.1 (no HTTP mocks)."""
+"""pipeline.fetch.client against real HTTP servers on 127.0.0.1 (no HTTP mocks)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fetch import (
+from pipeline.fetch.client import (
     Fetcher,
     FetchPolicy,
     FetchResult,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import FeedSpec
-from pipeline.cycle import poll_feeds, run_cycle
 from pipeline.devserver import SiteServer
-from pipeline.extract import extract_article
-from pipeline.feedstate import load_states
+from pipeline.ingest.cycle import poll_feeds, run_cycle
+from pipeline.ingest.feedstate import load_states
+from pipeline.ingest.pagetext import extract_article
 from tests.conftest import FIXTURES
 
 FEEDS = FIXTURES / "feeds"

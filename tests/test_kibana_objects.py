@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline import kibana
-from pipeline.elastic import KINDS, template_body
+from pipeline.store import kibana
+from pipeline.store.elastic import KINDS, template_body
 
 REPO = Path(__file__).resolve().parent.parent
 FILES = sorted((REPO / "config" / "kibana").glob("*.ndjson"))

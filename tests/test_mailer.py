@@ -7,7 +7,7 @@ from email.policy import default as default_policy
 
 import pytest
 
-from pipeline.mailer import (
+from pipeline.alerts.mail import (
     DeliveryError,
     FileOutbox,
     SmtpTransport,
@@ -16,7 +16,7 @@ from pipeline.mailer import (
     kibana_link,
     transport_from_settings,
 )
-from pipeline.rules import HL_POST, HL_PRE
+from pipeline.alerts.rules import HL_POST, HL_PRE
 from tests.test_alerts import SmtpServer, free_port
 
 ALERT = {

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec
-from pipeline.elastic import Indices
-from pipeline.maintenance import drop_expired_indices as drop  # noqa: I001
-from pipeline.maintenance import (
+from pipeline.ingest.batches import drop_expired_indices as drop  # noqa: I001
+from pipeline.ingest.batches import (
     expired_indices,
     failing_feeds,
     feed_batches,
@@ -22,6 +21,7 @@ from pipeline.maintenance import (
     roll_indices,
     specs_from_batch,
 )
+from pipeline.store.elastic import Indices
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 

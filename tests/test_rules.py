@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.alerting import find_matches
+from pipeline.alerts.rules import load_rules, parse_rules, term_variants
+from pipeline.alerts.run import find_matches
 from pipeline.config import REPO_ROOT, ConfigError
-from pipeline.elastic import ensure_monthly_index
-from pipeline.rules import load_rules, parse_rules, term_variants
+from pipeline.store.elastic import ensure_monthly_index
 
 
 def parse(text_rules: list[dict]) -> tuple[list, list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.simhash import bands, is_near_duplicate, simhash, to_hex
+from pipeline.ingest.simhash import bands, is_near_duplicate, simhash, to_hex
 from tests.conftest import FIXTURES
 
 

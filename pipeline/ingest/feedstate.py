@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec
-from pipeline.elastic import Indices
-from pipeline.feeds import initial_state
-from pipeline.index import BulkResult, bulk_write
+from pipeline.ingest.feeds import initial_state
 from pipeline.records import FeedState
+from pipeline.store.bulk import BulkResult, bulk_write
+from pipeline.store.elastic import Indices
 
 
 def load_states(es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec]) -> list[FeedState]:

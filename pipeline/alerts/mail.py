@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from pipeline.rules import HL_POST, HL_PRE
+from pipeline.alerts.rules import HL_POST, HL_PRE
 
 log = logging.getLogger(__name__)
 SUBJECT_MAX = 150

@@ -3,7 +3,7 @@
 Cost control in two stages: sentences that a regex marks as candidates (reporting cues,
 quote marks, trigger stems) get tok2vec + tagger + a table lemmatiser; only those whose
 lemmas then hit a cue or a trigger (with its context words) get the parser and entity
-recognition. Entities come from `pipeline.entityhead` (a head distilled from spaCy's NER
+recognition. Entities come from `pipeline.nlp.entityhead` (a head distilled from spaCy's NER
 that reuses the tagger's vectors, ~10x cheaper) or, with `entities="spacy"`, from spaCy's
 own NER.
 """
@@ -22,12 +22,9 @@ from typing import Any, Literal, TextIO
 from spacy.attrs import LEMMA, ORTH, POS, TAG
 from spacy.tokens import Doc, Token
 
-from pipeline import lexicons as lx
-from pipeline.claims import Claim, extract_claims
-from pipeline.dates import parse_published
-from pipeline.entityhead import EntityHead
-from pipeline.events import Event, extract_events
-from pipeline.nlp import (
+from pipeline.nlp import lexicons as lx
+from pipeline.nlp.claims import Claim, extract_claims
+from pipeline.nlp.context import (
     ENTITY_LABELS,
     Context,
     FastMorph,
@@ -42,6 +39,9 @@ from pipeline.nlp import (
     split_paragraphs,
     split_sentences,
 )
+from pipeline.nlp.dates import parse_published
+from pipeline.nlp.entityhead import EntityHead
+from pipeline.nlp.events import Event, extract_events
 
 __all__ = ["Analysis", "Analyzer", "Claim", "Event", "run_jsonl"]
 

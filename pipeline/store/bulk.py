@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from pipeline.elastic import Indices, ensure_monthly_index
+from pipeline.store.elastic import Indices, ensure_monthly_index
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
-from pipeline import lexicons as lx
-from pipeline.embedcache import EmbeddingCache
+from pipeline.nlp import lexicons as lx
+from pipeline.nlp.embedcache import EmbeddingCache
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -128,7 +128,7 @@ class EntityHead:
     def load(cls, nlp: Language, path: Path | None = None) -> EntityHead:
         """Load the shipped head; ValueError when it was trained on another model."""
         if path is None:
-            path = Path(str(resources.files("pipeline") / "resources" / HEAD_FILE))
+            path = Path(str(resources.files("pipeline.nlp") / "resources" / HEAD_FILE))
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             head = cls(data["w1"], data["b1"], data["w2"], data["b2"], data["mean"],

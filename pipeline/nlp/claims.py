@@ -15,8 +15,8 @@ from typing import Any
 
 from spacy.tokens import Span, Token
 
-from pipeline import lexicons as lx
-from pipeline.nlp import DATELINE, Context, DocView, Quote, Sentence, clean_name
+from pipeline.nlp import lexicons as lx
+from pipeline.nlp.context import DATELINE, Context, DocView, Quote, Sentence, clean_name
 
 
 @dataclass

@@ -20,8 +20,8 @@ from urllib.parse import urljoin
 import feedparser
 
 from pipeline.config import FeedSpec
+from pipeline.ingest.urls import article_id, canonical_url, feed_id
 from pipeline.records import Entry, FeedState
-from pipeline.urls import article_id, canonical_url, feed_id
 
 MAX_ENTRIES_PER_FEED = 500
 MAX_FEED_BYTES = 10_000_000

@@ -43,10 +43,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from pipeline import rules as rq
-from pipeline.config import ConfigError, Settings
-from pipeline.elastic import Indices, ensure_monthly_index, ensure_templates
-from pipeline.mailer import (
+from pipeline.alerts import rules as rq
+from pipeline.alerts.mail import (
     DeliveryError,
     Transport,
     compose,
@@ -54,15 +52,17 @@ from pipeline.mailer import (
     mail_from,
     transport_from_settings,
 )
-from pipeline.rules import HL_POST, HL_PRE, Rule
-from pipeline.simhash import MAX_DISTANCE, distance
+from pipeline.alerts.rules import HL_POST, HL_PRE, Rule
+from pipeline.config import ConfigError, Settings
+from pipeline.ingest.simhash import MAX_DISTANCE, distance
+from pipeline.store.elastic import Indices, ensure_monthly_index, ensure_templates
 
 log = logging.getLogger(__name__)
 HIT_FIELDS = ["article_id", "title", "url", "canonical_url", "source", "feed_name", "summary",
               "published_at", "indexed_at", "simhash", "simhash_bands", "language"]
 PAGE = 1000
 # SimHash bits two copies of one story may differ in (one edited sentence flips ~6 bits;
-# random texts differ in ~32). pipeline.simhash's bands guarantee such pairs are candidates.
+# random texts differ in ~32). pipeline.ingest.simhash's bands guarantee such pairs are candidates.
 STORY_BITS = MAX_DISTANCE
 STORY_DAYS = 7  # how far back a copy of the same story is looked for
 MAX_IDS = 10_000

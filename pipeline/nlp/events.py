@@ -8,9 +8,9 @@ from typing import Any
 
 from spacy.tokens import Span, Token
 
-from pipeline import lexicons as lx
-from pipeline.dates import normalize_date
-from pipeline.nlp import DATELINE, Context, DocView, Sentence, clean_name
+from pipeline.nlp import lexicons as lx
+from pipeline.nlp.context import DATELINE, Context, DocView, Sentence, clean_name
+from pipeline.nlp.dates import normalize_date
 
 
 @dataclass

@@ -21,12 +21,11 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from pipeline.articles import build_article
 from pipeline.config import FeedSpec, Settings
-from pipeline.elastic import Indices, ensure_templates
-from pipeline.enrich import AnalyzerLike, analyse_articles
-from pipeline.extract import extract_article
-from pipeline.feeds import (
+from pipeline.fetch.client import Fetcher, FetchPolicy, FetchResult
+from pipeline.ingest.articles import build_article
+from pipeline.ingest.enrich import AnalyzerLike, analyse_articles
+from pipeline.ingest.feeds import (
     ParsedFeed,
     conditional_headers,
     entries_from,
@@ -35,10 +34,11 @@ from pipeline.feeds import (
     record_failure,
     record_success,
 )
-from pipeline.feedstate import load_states, save_states
-from pipeline.fetch import Fetcher, FetchPolicy, FetchResult
-from pipeline.index import BulkResult, existing_ids, index_articles, index_kind
+from pipeline.ingest.feedstate import load_states, save_states
+from pipeline.ingest.pagetext import extract_article
 from pipeline.records import Article, Entry, FeedState
+from pipeline.store.bulk import BulkResult, existing_ids, index_articles, index_kind
+from pipeline.store.elastic import Indices, ensure_templates
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pipeline.extract import Extracted, strip_html
+from pipeline.ingest.pagetext import Extracted, strip_html
+from pipeline.ingest.simhash import bands, simhash, to_hex
+from pipeline.ingest.urls import canonical_url, domain_of
 from pipeline.records import Article, Entry
-from pipeline.simhash import bands, simhash, to_hex
-from pipeline.urls import canonical_url, domain_of
 
 
 def _status(fetch_error: str | None, extracted: Extracted | None) -> tuple[str, str | None]:

@@ -29,7 +29,7 @@ def load_model(fast_blas: bool = True, cache_embeddings: bool = False) -> Langua
     With `fast_blas`, the model's layers multiply matrices through numpy's BLAS
     when that is faster here than thinc's bundled BLIS (see `_faster_ops`). With
     `cache_embeddings`, the shared tok2vec memoises its per-word embeddings
-    (`pipeline.embedcache`); both leave the results unchanged up to float rounding.
+    (`pipeline.nlp.embedcache`); both leave the results unchanged up to float rounding.
     """
     import importlib
 
@@ -49,7 +49,7 @@ def load_model(fast_blas: bool = True, cache_embeddings: bool = False) -> Langua
                     for node in model.walk():
                         node.ops = ops
         if cache_embeddings:
-            from pipeline.embedcache import cache_tok2vec_embeddings
+            from pipeline.nlp.embedcache import cache_tok2vec_embeddings
 
             cache_tok2vec_embeddings(nlp)
         return nlp

@@ -6,7 +6,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from pipeline.elastic import Indices
+from pipeline.store.elastic import Indices
 
 
 def _count(es: Elasticsearch, index: str, query: dict[str, Any] | None = None) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec, Settings, load_feeds
-from pipeline.elastic import KINDS, Indices, ensure_monthly_index, template_body
+from pipeline.store.elastic import KINDS, Indices, ensure_monthly_index, template_body
 
 FAILING_AFTER = timedelta(days=1)
 MAX_REPORTED_FEEDS = 500
@@ -208,7 +208,7 @@ def default_analyzer(settings: Settings) -> Any | None:
     if not settings.analyze:
         return None
     try:
-        from pipeline.analysis import Analyzer
+        from pipeline.nlp.analyzer import Analyzer
     except ImportError:
         return None
     return Analyzer(entities=settings.entities)
@@ -223,7 +223,7 @@ def ingest_batch(
     Per-feed and per-page failures are recorded (feeds index, extraction status) and counted;
     only batch-wide problems (Elasticsearch down) raise.
     """
-    from pipeline.cycle import ingest_entries, poll_feeds
+    from pipeline.ingest.cycle import ingest_entries, poll_feeds
 
     if analyzer is None and use_default_analyzer:
         analyzer = default_analyzer(settings)

@@ -10,8 +10,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from pipeline.ingest.urls import stable_id
 from pipeline.records import Article
-from pipeline.urls import stable_id
 
 log = logging.getLogger(__name__)
 ANALYSABLE = {"ok"}

@@ -1,0 +1,1 @@
+"""Fetch stage: the only HTTP edge (feeds with conditional GET, article pages)."""

@@ -1,0 +1,1 @@
+"""Store stage: the Elasticsearch edge (client, index templates, bulk writes, retention, status)."""
