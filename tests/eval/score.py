@@ -56,6 +56,8 @@ def same_name(gold, pred):
 
 
 def article_text(gold):
+    if gold.get("text"):  # gold files may carry their own text
+        return gold["text"]
     name = gold["article"]
     path = (os.path.join(HERE, name + ".txt") if name.startswith("seed/")
             else os.path.join(FIXTURES, name + ".txt"))
@@ -173,6 +175,9 @@ def main():
             for actor in a.get("actors") or []:
                 t["actors_gold"] += 1
                 t["actors_hit"] += any(same_name(actor, x) for x in (b.get("actors") or []))
+            for actor in b.get("actors") or []:
+                t["actors_pred"] += 1
+                t["actors_right"] += any(same_name(x, actor) for x in (a.get("actors") or []))
         rows.append((name, prf(len(cm), len(pc), len(gc))[2], prf(len(em), len(pe), len(ge))[2],
                      len(gc), len(pc), len(ge), len(pe)))
 
@@ -189,7 +194,8 @@ def main():
                    "precision": round(ep, 3), "recall": round(er, 3), "f1": round(ef, 3),
                    "status_accuracy": round(ratio(t["status_ok"], t["events_tp"]), 3),
                    "location_accuracy": round(ratio(t["location_ok"], t["events_tp"]), 3),
-                   "actor_recall": round(ratio(t["actors_hit"], t["actors_gold"]), 3)},
+                   "actor_recall": round(ratio(t["actors_hit"], t["actors_gold"]), 3),
+                   "actor_precision": round(ratio(t["actors_right"], t["actors_pred"]), 3)},
     }
     if args.per_article:
         print(f"{'article':55} {'claimF1':>7} {'eventF1':>7}  claims g/p  events g/p")
@@ -204,7 +210,8 @@ def main():
               f"(gold {c['gold']}, predicted {c['pred']})")
         print(f"events: P={e['precision']:.3f} R={e['recall']:.3f} F1={e['f1']:.3f} "
               f"status_acc={e['status_accuracy']:.3f} location_acc={e['location_accuracy']:.3f} "
-              f"actor_recall={e['actor_recall']:.3f} (gold {e['gold']}, predicted {e['pred']})")
+              f"actor_recall={e['actor_recall']:.3f} actor_precision={e['actor_precision']:.3f} "
+              f"(gold {e['gold']}, predicted {e['pred']})")
     ok = cf >= args.min_claim_f1 and ef >= args.min_event_f1
     return 0 if ok else 1
 
