@@ -11,15 +11,16 @@ server and a real SMTP server (aiosmtpd); items are added to the feed at random 
 the delay from "item appears in the feed" to "email received" is measured.
 
     python benchmarks/bench_alerts.py [--quick] [--skip-watch] [--skip-run] [--no-analyze]
+
+Run from the repository root in the dev environment (scripts/setup), which makes the test
+support package (tests.support: servers, SMTP inbox, clean-up) importable.
 """
 
 from __future__ import annotations
 
 import argparse
-import email
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,52 +29,173 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from email.policy import default as default_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from elasticsearch import helpers
 
-from elasticsearch import helpers  # noqa: E402
-
-from pipeline.alerts.mail import CountingTransport  # noqa: E402
-from pipeline.alerts.rules import parse_rules  # noqa: E402
-from pipeline.alerts.run import run_alerts_once, save_state  # noqa: E402
-from pipeline.config import Settings  # noqa: E402
-from pipeline.ingest.simhash import bands  # noqa: E402
-from pipeline.store.elastic import (  # noqa: E402
+from pipeline.alerts.rules import parse_rules
+from pipeline.alerts.run import run_alerts_once
+from pipeline.config import Settings
+from pipeline.ingest.simhash import bands
+from pipeline.store.elastic import (
     Indices,
-    drop_prefix,
     ensure_monthly_index,
     ensure_templates,
     make_client,
     wait_for_cluster,
 )
+from tests.support.alerting import CountingTransport, save_state
+from tests.support.elastic import drop_prefix
+from tests.support.httpserver import LoggedRequest, Responder, TestServer
+from tests.support.paths import ROOT
+from tests.support.smtp import SmtpServer
 
-TOPICS = ["ceasefire", "sanctions", "election", "protest", "earthquake", "drone", "missile",
-          "refugees", "inflation", "tariffs", "hostage", "negotiations", "embargo", "strike",
-          "flood", "wildfire", "coup", "summit", "treaty", "blockade", "pipeline", "vaccine",
-          "outbreak", "famine", "cyberattack", "espionage", "referendum", "impeachment",
-          "curfew", "evacuation", "airstrike", "shelling", "mobilization", "annexation",
-          "armistice", "truce", "detention", "extradition", "asylum", "smuggling",
-          "uranium", "enrichment", "satellite", "warship", "frigate", "submarine", "grain",
-          "fertilizer", "oil", "gas", "lithium", "semiconductor", "chip", "bank", "default",
-          "bond", "currency", "devaluation", "austerity", "pension", "strike", "walkout",
-          "riot", "looting", "massacre", "genocide", "tribunal", "indictment", "verdict",
-          "acquittal", "pardon", "amnesty", "prisoner", "exchange", "ransom", "kidnapping",
-          "piracy", "militia", "insurgency", "separatist", "junta", "martial", "sanction",
-          "visa", "border", "checkpoint", "corridor", "humanitarian", "aid", "convoy",
-          "cholera", "measles", "drought", "locust", "cyclone", "typhoon", "tsunami",
-          "landslide", "volcano", "heatwave", "blackout", "dam", "reactor", "radiation",
-          "ballot", "recount", "fraud", "boycott", "opposition", "coalition", "resignation",
-          "censorship", "journalist", "blogger", "hacker", "ransomware", "leak", "whistleblower"]
-PLACES = ["Kyiv", "Gaza", "Cairo", "Istanbul", "Belgrade", "Brussels", "Khartoum", "Taipei",
-          "Caracas", "Tehran", "Damascus", "Kharkiv", "Odesa", "Beirut", "Manila", "Lagos"]
-_FILLER_TEXT = ("the a of to in and on for with said officials government minister week after "
-                "before country people police forces report talks city region state security "
-                "president leaders army local new plan group last first two three statement "
-                "according sources residents spokesman agency international support")
+TOPICS = [
+    "ceasefire",
+    "sanctions",
+    "election",
+    "protest",
+    "earthquake",
+    "drone",
+    "missile",
+    "refugees",
+    "inflation",
+    "tariffs",
+    "hostage",
+    "negotiations",
+    "embargo",
+    "strike",
+    "flood",
+    "wildfire",
+    "coup",
+    "summit",
+    "treaty",
+    "blockade",
+    "pipeline",
+    "vaccine",
+    "outbreak",
+    "famine",
+    "cyberattack",
+    "espionage",
+    "referendum",
+    "impeachment",
+    "curfew",
+    "evacuation",
+    "airstrike",
+    "shelling",
+    "mobilization",
+    "annexation",
+    "armistice",
+    "truce",
+    "detention",
+    "extradition",
+    "asylum",
+    "smuggling",
+    "uranium",
+    "enrichment",
+    "satellite",
+    "warship",
+    "frigate",
+    "submarine",
+    "grain",
+    "fertilizer",
+    "oil",
+    "gas",
+    "lithium",
+    "semiconductor",
+    "chip",
+    "bank",
+    "default",
+    "bond",
+    "currency",
+    "devaluation",
+    "austerity",
+    "pension",
+    "strike",
+    "walkout",
+    "riot",
+    "looting",
+    "massacre",
+    "genocide",
+    "tribunal",
+    "indictment",
+    "verdict",
+    "acquittal",
+    "pardon",
+    "amnesty",
+    "prisoner",
+    "exchange",
+    "ransom",
+    "kidnapping",
+    "piracy",
+    "militia",
+    "insurgency",
+    "separatist",
+    "junta",
+    "martial",
+    "sanction",
+    "visa",
+    "border",
+    "checkpoint",
+    "corridor",
+    "humanitarian",
+    "aid",
+    "convoy",
+    "cholera",
+    "measles",
+    "drought",
+    "locust",
+    "cyclone",
+    "typhoon",
+    "tsunami",
+    "landslide",
+    "volcano",
+    "heatwave",
+    "blackout",
+    "dam",
+    "reactor",
+    "radiation",
+    "ballot",
+    "recount",
+    "fraud",
+    "boycott",
+    "opposition",
+    "coalition",
+    "resignation",
+    "censorship",
+    "journalist",
+    "blogger",
+    "hacker",
+    "ransomware",
+    "leak",
+    "whistleblower",
+]
+PLACES = [
+    "Kyiv",
+    "Gaza",
+    "Cairo",
+    "Istanbul",
+    "Belgrade",
+    "Brussels",
+    "Khartoum",
+    "Taipei",
+    "Caracas",
+    "Tehran",
+    "Damascus",
+    "Kharkiv",
+    "Odesa",
+    "Beirut",
+    "Manila",
+    "Lagos",
+]
+_FILLER_TEXT = (
+    "the a of to in and on for with said officials government minister week after "
+    "before country people police forces report talks city region state security "
+    "president leaders army local new plan group last first two three statement "
+    "according sources residents spokesman agency international support"
+)
 FILLER = _FILLER_TEXT.split(" ")
 EVENT_TYPES = ["ceasefire", "attack", "protest", "talks", "agreement", "arrest", "sanction"]
 STATUSES = ["occurred", "negated", "planned", "reported"]
@@ -84,8 +206,9 @@ def words(rng: random.Random, n: int) -> str:
     out = []
     for _ in range(n):
         roll = rng.random()
-        out.append(rng.choice(TOPICS) if roll < 0.006 else rng.choice(PLACES) if roll < 0.03
-                   else rng.choice(FILLER))
+        out.append(
+            rng.choice(TOPICS) if roll < 0.006 else rng.choice(PLACES) if roll < 0.03 else rng.choice(FILLER)
+        )
     return " ".join(out)
 
 
@@ -95,20 +218,37 @@ def article(rng: random.Random, i: int, when: datetime) -> dict[str, Any]:
     title = words(rng, 10).capitalize()
     url = f"https://{rng.choice(SOURCES)}/news/{i}"
     return {
-        "article_id": f"a{i}", "url": url, "canonical_url": url, "title": title,
-        "summary": text[:200], "text": text, "source": url.split("/")[2],
-        "feed_name": "bench", "feed_names": ["bench"], "language": "en",
-        "published_at": when.isoformat(), "indexed_at": when.isoformat(),
-        "@timestamp": when.isoformat(), "simhash": f"{signature:016x}",
-        "simhash_bands": bands(signature), "extraction_status": "ok",
+        "article_id": f"a{i}",
+        "url": url,
+        "canonical_url": url,
+        "title": title,
+        "summary": text[:200],
+        "text": text,
+        "source": url.split("/")[2],
+        "feed_name": "bench",
+        "feed_names": ["bench"],
+        "language": "en",
+        "published_at": when.isoformat(),
+        "indexed_at": when.isoformat(),
+        "@timestamp": when.isoformat(),
+        "simhash": f"{signature:016x}",
+        "simhash_bands": bands(signature),
+        "extraction_status": "ok",
     }
 
 
 def event(rng: random.Random, doc: dict[str, Any], n: int) -> dict[str, Any]:
-    return {"article_id": doc["article_id"], "indexed_at": doc["indexed_at"],
-            "type": rng.choice(EVENT_TYPES), "status": rng.choice(STATUSES),
-            "trigger": rng.choice(TOPICS), "actors": [rng.choice(PLACES)],
-            "sentence": doc["text"][:120], "start": n, "end": n + 5}
+    return {
+        "article_id": doc["article_id"],
+        "indexed_at": doc["indexed_at"],
+        "type": rng.choice(EVENT_TYPES),
+        "status": rng.choice(STATUSES),
+        "trigger": rng.choice(TOPICS),
+        "actors": [rng.choice(PLACES)],
+        "sentence": doc["text"][:120],
+        "start": n,
+        "end": n + 5,
+    }
 
 
 def populate(es: Any, indices: Indices, old: int, new: int, boundary: datetime) -> None:
@@ -123,15 +263,25 @@ def populate(es: Any, indices: Indices, old: int, new: int, boundary: datetime) 
             else:
                 when = boundary + timedelta(seconds=1 + rng.random() * 50)
             doc = article(rng, i, when)
-            yield {"_op_type": "create", "_index": indices.monthly("articles", when),
-                   "_id": doc["article_id"], "_source": doc}
+            yield {
+                "_op_type": "create",
+                "_index": indices.monthly("articles", when),
+                "_id": doc["article_id"],
+                "_source": doc,
+            }
             for n in range(rng.randint(0, 2)):
-                yield {"_op_type": "index", "_index": indices.monthly("events", when),
-                       "_id": f"{doc['article_id']}-e{n}", "_source": event(rng, doc, n)}
+                yield {
+                    "_op_type": "index",
+                    "_index": indices.monthly("events", when),
+                    "_id": f"{doc['article_id']}-e{n}",
+                    "_source": event(rng, doc, n),
+                }
 
-    months = {indices.monthly(k, boundary - timedelta(days=d)) for k in ("articles", "events")
-              for d in range(0, 32, 5)} | {indices.monthly(k, boundary)
-                                            for k in ("articles", "events")}
+    months = {
+        indices.monthly(k, boundary - timedelta(days=d))
+        for k in ("articles", "events")
+        for d in range(0, 32, 5)
+    } | {indices.monthly(k, boundary) for k in ("articles", "events")}
     for index in months:
         ensure_monthly_index(es, index)
     for ok, item in helpers.streaming_bulk(es, actions(), chunk_size=2000, raise_on_error=False):
@@ -152,14 +302,21 @@ def bench_rules(count: int = 200) -> list[Any]:
         elif kind == 6:
             query = {"keywords": {"all": rng.sample(TOPICS, 1) + rng.sample(PLACES, 1)}}
         elif kind == 7:
-            query = {"keywords": {"any": rng.sample(TOPICS, 2), "exclude": rng.sample(PLACES, 3)},
-                     "source": rng.sample(SOURCES, 10)}
+            query = {
+                "keywords": {"any": rng.sample(TOPICS, 2), "exclude": rng.sample(PLACES, 3)},
+                "source": rng.sample(SOURCES, 10),
+            }
         elif kind == 8:
-            query = {"event_type": rng.choice(EVENT_TYPES), "event_status": rng.choice(STATUSES),
-                     "keywords": {"any": rng.sample(TOPICS, 2)}}
+            query = {
+                "event_type": rng.choice(EVENT_TYPES),
+                "event_status": rng.choice(STATUSES),
+                "keywords": {"any": rng.sample(TOPICS, 2)},
+            }
         else:
-            query = {"keywords": {"any": [f'"{rng.choice(FILLER)} {rng.choice(TOPICS)}"',
-                                          rng.choice(TOPICS)]}, "language": "en"}
+            query = {
+                "keywords": {"any": [f'"{rng.choice(FILLER)} {rng.choice(TOPICS)}"', rng.choice(TOPICS)]},
+                "language": "en",
+            }
         items.append({**base, "query": query})
     rules, errors = parse_rules({"rules": items}, "bench")
     assert not errors, errors
@@ -180,21 +337,22 @@ def one_run(es: Any, old: int, new: int, rules: list[Any]) -> dict[str, Any]:
         settings = Settings(extra={"alerts": {"overlap_seconds": 0}})
         first = run_alerts_once(es, indices, settings, transport=transport, rules=rules)
         again = run_alerts_once(es, indices, settings, transport=CountingTransport(), rules=rules)
-        return {"old": old, "new": new, "load_s": load_seconds, "run_s": first["seconds"],
-                "emails": first["emails"], "stories": first["sent"],
-                "rerun_s": again["seconds"], "rerun_emails": again["emails"],
-                "failed": len(first["failed"])}
+        return {
+            "old": old,
+            "new": new,
+            "load_s": load_seconds,
+            "run_s": first["seconds"],
+            "emails": first["emails"],
+            "stories": first["sent"],
+            "rerun_s": again["seconds"],
+            "rerun_emails": again["emails"],
+            "failed": len(first["failed"]),
+        }
     finally:
         drop_prefix(es, indices)
 
 
 # --------------------------------------------------------------------------- watch latency
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class FeedState:
@@ -209,81 +367,92 @@ class FeedState:
             items = "".join(
                 f"<item><title>{title}</title><link>{base}/news/{slug}.html</link>"
                 f"<guid>{slug}</guid><description>{title}</description></item>"
-                for slug, title in self.items)
-        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
-                f"<link>{base}/</link><description>b</description>{items}</channel></rss>"
-                ).encode()
+                for slug, title in self.items
+            )
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
+            f"<link>{base}/</link><description>b</description>{items}</channel></rss>"
+        ).encode()
 
 
-def serve(state: FeedState) -> tuple[Any, str]:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+def serve(state: FeedState) -> TestServer:
+    """The feed (its items as they are now) and a ceasefire page for every item."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
+    def feed(req: LoggedRequest, out: Responder) -> None:
+        out.send(200, state.feed(out.server.base_url), [("Content-Type", "application/rss+xml")])
 
-        def do_GET(self) -> None:  # noqa: N802
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            if self.path.startswith("/feed.xml"):
-                body, kind = state.feed(base), "application/rss+xml"
-            elif self.path.startswith("/news/"):
-                slug = self.path.split("/")[-1].removesuffix(".html")
-                text = (f"Ceasefire bulletin {slug}. Negotiators said a ceasefire was agreed "
-                        "after long talks between the delegations in the capital. ") * 6
-                body = (f"<html><head><title>Ceasefire bulletin {slug}</title></head><body>"
-                        f"<article><h1>Ceasefire bulletin {slug}</h1><p>{text}</p></article>"
-                        "</body></html>").encode()
-                kind = "text/html; charset=utf-8"
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def page(req: LoggedRequest, out: Responder) -> None:
+        slug = req.path.split("/")[-1].removesuffix(".html")
+        text = (
+            f"Ceasefire bulletin {slug}. Negotiators said a ceasefire was agreed "
+            "after long talks between the delegations in the capital. "
+        ) * 6
+        body = (
+            f"<html><head><title>Ceasefire bulletin {slug}</title></head><body>"
+            f"<article><h1>Ceasefire bulletin {slug}</h1><p>{text}</p></article>"
+            "</body></html>"
+        ).encode()
+        out.send(200, body, [("Content-Type", "text/html; charset=utf-8")])
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    server = TestServer()
+    server.route("/feed.xml", feed)
+    server.route_prefix("/news/", page)
+    return server.start()
 
 
 def watch_latency(items: int, interval: float, analyze: bool = True) -> list[float]:
-    from aiosmtpd.controller import Controller
-
     received: dict[str, float] = {}
 
-    class Inbox:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            message = email.message_from_bytes(envelope.content, policy=default_policy)
-            body = message.get_body(("plain",)).get_content()
-            now = time.time()
-            for line in body.splitlines():
-                if "Ceasefire bulletin " in line:
-                    slug = line.split("Ceasefire bulletin ")[1].split()[0]
-                    received.setdefault(slug, now)
-            return "250 OK"
+    def arrived(message: EmailMessage) -> None:
+        plain = message.get_body(("plain",))
+        assert plain is not None, "newsmon's emails always have a plain-text part"
+        body = plain.get_content()
+        now = time.time()
+        for line in body.splitlines():
+            if "Ceasefire bulletin " in line:
+                slug = line.split("Ceasefire bulletin ")[1].split()[0]
+                received.setdefault(slug, now)
 
-    smtp = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
-    smtp.start()
+    smtp = SmtpServer(on_message=arrived).start()
     state = FeedState()
-    server, base = serve(state)
+    server = serve(state)
+    base = server.base_url
     prefix = f"bench-watch-{uuid.uuid4().hex[:8]}"
     es = make_client()
     workdir = Path(tempfile.mkdtemp(prefix="bench-watch-"))
     (workdir / "feeds.yaml").write_text(f"feeds:\n  - url: {base}/feed.xml\n    name: Bench\n")
     (workdir / "alerts.yaml").write_text(
         "rules:\n  - name: ceasefire\n    recipients: [analyst@example.org]\n"
-        "    query: {keywords: {any: [ceasefire]}}\n")
-    env = {**os.environ, "NEWSMON_INDEX_PREFIX": prefix, "NEWSMON_ALLOW_PRIVATE": "127.0.0.1/32",
-           "NEWSMON_SMTP_HOST": "127.0.0.1", "NEWSMON_SMTP_PORT": str(smtp.port),
-           "NEWSMON_ALERTS": str(workdir / "alerts.yaml"), "PYTHONUNBUFFERED": "1"}
+        "    query: {keywords: {any: [ceasefire]}}\n"
+    )
+    env = {
+        **os.environ,
+        "NEWSMON_INDEX_PREFIX": prefix,
+        "NEWSMON_ALLOW_PRIVATE": "127.0.0.1/32",
+        "NEWSMON_SMTP_HOST": "127.0.0.1",
+        "NEWSMON_SMTP_PORT": str(smtp.port),
+        "NEWSMON_ALERTS": str(workdir / "alerts.yaml"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("NEWSMON_OUTBOX", None)
     log = open(workdir / "watch.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "watch", "--interval", str(interval),
-         "--feeds", str(workdir / "feeds.yaml"), *([] if analyze else ["--no-analyze"])],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "watch",
+            "--interval",
+            str(interval),
+            "--feeds",
+            str(workdir / "feeds.yaml"),
+            *([] if analyze else ["--no-analyze"]),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     appeared: dict[str, float] = {}
     rng = random.Random(7)
     try:
@@ -305,7 +474,7 @@ def watch_latency(items: int, interval: float, analyze: bool = True) -> list[flo
             proc.kill()
         log.close()
         smtp.stop()
-        server.shutdown()
+        server.stop()
         drop_prefix(es, Indices(prefix))
     missing = [s for s in appeared if s not in received]
     if missing:
@@ -324,33 +493,43 @@ def main() -> int:
     parser.add_argument("--skip-watch", action="store_true")
     parser.add_argument("--skip-run", action="store_true")
     parser.add_argument("--items", type=int, default=7, help="feed items in the watch test")
-    parser.add_argument("--no-analyze", action="store_true",
-                        help="watch without the claim/event extractors")
+    parser.add_argument("--no-analyze", action="store_true", help="watch without the claim/event extractors")
     args = parser.parse_args()
     es = make_client()
     wait_for_cluster(es)
     if not args.skip_run:
         scale = 10 if args.quick else 1
-        sizes = [(20_000 // scale, 500 // scale), (40_000 // scale, 500 // scale),
-                 (20_000 // scale, 1_000 // scale)]
+        sizes = [
+            (20_000 // scale, 500 // scale),
+            (40_000 // scale, 500 // scale),
+            (20_000 // scale, 1_000 // scale),
+        ]
         rules = bench_rules()
         print(f"one alert run, {len(rules)} rules (checkpoint set just before the new articles)")
-        print(f"{'indexed':>8} {'new':>6} {'run s':>7} {'emails':>7} {'stories':>8} "
-              f"{'re-run s':>9} {'load s':>7}")
+        print(
+            f"{'indexed':>8} {'new':>6} {'run s':>7} {'emails':>7} {'stories':>8} "
+            f"{'re-run s':>9} {'re-run emails':>14} {'load s':>7}"
+        )
         for old, new in sizes:
             row = one_run(es, old, new, rules)
-            print(f"{old + new:>8} {new:>6} {row['run_s']:>7.2f} {row['emails']:>7} "
-                  f"{row['stories']:>8} {row['rerun_s']:>9.2f} {row['load_s']:>7.1f}"
-                  + (f"  ({row['failed']} rules failed)" if row["failed"] else ""))
+            print(
+                f"{old + new:>8} {new:>6} {row['run_s']:>7.2f} {row['emails']:>7} "
+                f"{row['stories']:>8} {row['rerun_s']:>9.2f} {row['rerun_emails']:>14} "
+                f"{row['load_s']:>7.1f}" + (f"  ({row['failed']} rules failed)" if row["failed"] else "")
+            )
     if not args.skip_watch:
         interval = 10.0
-        print(f"\nwatch latency: interval {interval:.0f}s, {args.items} items at random moments,"
-              f" extractors {'off' if args.no_analyze else 'on'}")
+        print(
+            f"\nwatch latency: interval {interval:.0f}s, {args.items} items at random moments,"
+            f" extractors {'off' if args.no_analyze else 'on'}"
+        )
         latencies = watch_latency(args.items, interval, not args.no_analyze)
         if latencies:
             print(f"{'items':>6} {'min s':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6}")
-            print(f"{len(latencies):>6} {min(latencies):>6.1f} {statistics.median(latencies):>6.1f}"
-                  f" {pct(latencies, 0.95):>6.1f} {max(latencies):>6.1f}")
+            print(
+                f"{len(latencies):>6} {min(latencies):>6.1f} {statistics.median(latencies):>6.1f}"
+                f" {pct(latencies, 0.95):>6.1f} {max(latencies):>6.1f}"
+            )
             print("  each: " + ", ".join(f"{v:.1f}" for v in latencies))
     return 0
 

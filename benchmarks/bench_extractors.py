@@ -40,7 +40,6 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
     extra: dict = {}
     if contender.startswith("extractors"):
-        sys.path.insert(0, str(ROOT))
         from pipeline.nlp.analyzer import Analyzer
 
         analyzer = Analyzer(entities="spacy" if contender == "extractors_spacy_ner" else "head")
@@ -52,8 +51,7 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
             extra["events"] = sum(len(r.events) for r in results)
             extra["skipped"] = sum(r.status != "ok" and r.status != "truncated" for r in results)
     elif contender.startswith("spacy_full"):
-        sys.path.insert(0, str(ROOT))
-        from pipeline.nlp.context import load_model
+        from pipeline.nlp.model import load_model
 
         nlp = load_model(fast_blas=contender == "spacy_full")
         nlp("Warm up.")
@@ -64,8 +62,12 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
     else:
         import trafilatura
 
-        pages = [p.with_suffix(".html").read_text(encoding="utf-8", errors="replace")
-                 if p.with_suffix(".html").exists() else "" for p in paths]
+        pages = [
+            p.with_suffix(".html").read_text(encoding="utf-8", errors="replace")
+            if p.with_suffix(".html").exists()
+            else ""
+            for p in paths
+        ]
         extra["pages"] = sum(bool(h) for h in pages)
         trafilatura.extract(pages[0] or "<html><body><p>warm up</p></body></html>")
 
@@ -82,27 +84,33 @@ def run_child(contender: str, folder: Path, repeat: int) -> dict:
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # The first pass fills per-word caches (lemmas, embeddings); later passes show a
     # long-running worker. Both are reported.
-    return {"contender": contender, "docs": len(texts), "seconds": min(times[1:]),
-            "cold_seconds": times[0], "peak_rss_mb": rss_kb / 1024, **extra}
+    return {
+        "contender": contender,
+        "docs": len(texts),
+        "seconds": min(times[1:]),
+        "cold_seconds": times[0],
+        "peak_rss_mb": rss_kb / 1024,
+        **extra,
+    }
 
 
 def count_tokens(folder: Path) -> int:
     """spaCy tokenizer token count of all texts, the common denominator for tokens/s."""
-    sys.path.insert(0, str(ROOT))
-    from pipeline.nlp.context import load_model
+    from pipeline.nlp.model import load_model
 
     tokenizer = load_model().tokenizer
-    return sum(len(tokenizer(p.read_text(encoding="utf-8", errors="replace")))
-               for p in find_texts(folder))
+    return sum(len(tokenizer(p.read_text(encoding="utf-8", errors="replace"))) for p in find_texts(folder))
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="runs per contender (at least 2): the first is reported as cold, "
-                         "the best of the others as warm")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per contender (at least 2): the first is reported as cold, the best of the others as warm",
+    )
     ap.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     folder = args.folder
@@ -115,35 +123,46 @@ def main() -> int:
     tokens = count_tokens(folder)
     rows = []
     for contender in CONTENDERS:
-        proc = subprocess.run([sys.executable, __file__, str(folder), "--repeat", str(args.repeat),
-                               "--child", contender], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, str(folder), "--repeat", str(args.repeat), "--child", contender],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             print(f"{contender} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
 
-    print(f"articles: {folder} ({rows[0]['docs'] if rows else 0} texts, {tokens} tokens), "
-          f"one core; warm = best of runs 2..{max(args.repeat, 2)}, cold = run 1")
-    print(f"{'contender':<34} {'ms/article':>10} {'tokens/s':>10} {'peak RSS MB':>12}"
-          f" {'x trafilatura':>14} {'cold ms':>8} {'cold x':>7}")
+    print(
+        f"articles: {folder} ({rows[0]['docs'] if rows else 0} texts, {tokens} tokens), "
+        f"one core; warm = best of runs 2..{max(args.repeat, 2)}, cold = run 1"
+    )
+    print(
+        f"{'contender':<34} {'ms/article':>10} {'tokens/s':>10} {'peak RSS MB':>12}"
+        f" {'x trafilatura':>14} {'cold ms':>8} {'cold x':>7}"
+    )
     base = next((r["seconds"] for r in rows if r["contender"] == "trafilatura"), None)
     cold_base = next((r["cold_seconds"] for r in rows if r["contender"] == "trafilatura"), None)
     for r in rows:
-        name = {"extractors": "claims+events (pipeline.nlp.analyzer)",
-                "extractors_spacy_ner": "claims+events, spaCy's NER",
-                "spacy_full": "spaCy en_core_web_sm full pipeline",
-                "spacy_full_blis": "same, thinc's stock BLIS gemm",
-                "trafilatura": "trafilatura.extract (.html)"}[r["contender"]]
+        name = {
+            "extractors": "claims+events (pipeline.nlp.analyzer)",
+            "extractors_spacy_ner": "claims+events, spaCy's NER",
+            "spacy_full": "spaCy en_core_web_sm full pipeline",
+            "spacy_full_blis": "same, thinc's stock BLIS gemm",
+            "trafilatura": "trafilatura.extract (.html)",
+        }[r["contender"]]
         ms = r["seconds"] / max(r["docs"], 1) * 1000
         ratio = f" {r['seconds'] / base:14.2f}" if base else ""
         cold_ms = r["cold_seconds"] / max(r["docs"], 1) * 1000
         cold = f" {cold_ms:8.1f} {r['cold_seconds'] / cold_base:7.2f}" if cold_base else ""
-        print(f"{name:<34} {ms:10.1f} {tokens / r['seconds']:10.0f} {r['peak_rss_mb']:12.0f}"
-              f"{ratio}{cold}")
+        print(f"{name:<34} {ms:10.1f} {tokens / r['seconds']:10.0f} {r['peak_rss_mb']:12.0f}{ratio}{cold}")
     for r in rows:
         if r["contender"].startswith("extractors"):
-            print(f"{r['contender']} found {r['claims']} claims and {r['events']} events; "
-                  f"{r['skipped']} texts skipped (non-English/empty)")
+            print(
+                f"{r['contender']} found {r['claims']} claims and {r['events']} events; "
+                f"{r['skipped']} texts skipped (non-English/empty)"
+            )
         if r["contender"] == "trafilatura":
             print(f"trafilatura ran on {r['pages']} pages")
     return 0

@@ -2,36 +2,37 @@
 
 Both run in this process on the same fixture pages. "trafilatura alone" is
 ``trafilatura.extract(html)``; "newsmon" is what a cycle does per page after fetching:
-``extract_article`` (trafilatura with metadata), build the record (hashes, SimHash) and
+``page_text`` (trafilatura with metadata), build the record (hashes, SimHash) and
 bulk-index it into Elasticsearch (one bulk request for all pages, then a refresh). It runs
 twice: entries dated by their feed (the usual case: cheap head metadata) and undated entries
 (trafilatura's full metadata pass with htmldate's date search).
 
     python benchmarks/bench_ingest.py [--rounds 3]
+
+Run from the repository root in the dev environment (scripts/setup): it imports tests.support.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import trafilatura
+from elasticsearch import Elasticsearch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipeline.ingest.articles import build_article
+from pipeline.ingest.pagetext import page_text
+from pipeline.ingest.urls import article_id, canonical_url
+from pipeline.records import Entry
+from pipeline.store.bulk import index_articles
+from pipeline.store.elastic import Indices, ensure_templates, make_client
+from tests.support.elastic import drop_prefix
+from tests.support.paths import FIXTURES
 
-from pipeline.ingest.articles import build_article  # noqa: E402
-from pipeline.ingest.pagetext import extract_article  # noqa: E402
-from pipeline.ingest.urls import article_id, canonical_url  # noqa: E402
-from pipeline.records import Entry  # noqa: E402
-from pipeline.store.bulk import index_articles  # noqa: E402
-from pipeline.store.elastic import Indices, drop_prefix, ensure_templates, make_client  # noqa: E402
-
-PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "articles"
+PAGES = FIXTURES / "articles"
 
 
 def load_pages() -> list[tuple[str, str]]:
@@ -45,17 +46,25 @@ def run_trafilatura(pages: list[tuple[str, str]]) -> float:
     return time.perf_counter() - started
 
 
-def run_newsmon(pages: list[tuple[str, str]], es, indices: Indices, round_no: int,
-                feed_dates: bool) -> float:
+def run_newsmon(
+    pages: list[tuple[str, str]], es: Elasticsearch, indices: Indices, round_no: int, feed_dates: bool
+) -> float:
     started = time.perf_counter()
     now = datetime.now(UTC)
     docs = []
     for name, html in pages:
         link = f"https://bench.example/{round_no}/{name}"
         canon = canonical_url(link)
-        entry = Entry("feed", "bench", "https://bench.example/feed", link, canon, article_id(canon),
-                      published_at=now if feed_dates else None)
-        extracted = extract_article(html, link, full_metadata=entry.published_at is None)
+        entry = Entry(
+            "feed",
+            "bench",
+            "https://bench.example/feed",
+            link,
+            canon,
+            article_id(canon),
+            published_at=now if feed_dates else None,
+        )
+        extracted = page_text(html, link, full_metadata=entry.published_at is None)
         docs.append(build_article(entry, now, extracted, None, 200, link).to_doc())
     result = index_articles(es, docs, indices)
     es.indices.refresh(index=indices.articles)
@@ -89,8 +98,7 @@ def main() -> None:
     print(f"{'trafilatura.extract alone':<44}{t_ms:>12.1f}")
     print(f"{'newsmon, entries dated by the feed':<44}{o_ms:>12.1f}")
     print(f"{'newsmon, undated entries (htmldate runs)':<44}{u_ms:>12.1f}")
-    print(f"ratio newsmon / trafilatura: {o_ms / t_ms:.2f} dated (target <= 1.3), "
-          f"{u_ms / t_ms:.2f} undated")
+    print(f"ratio newsmon / trafilatura: {o_ms / t_ms:.2f} dated (target <= 1.3), {u_ms / t_ms:.2f} undated")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ ARTICLES_ASSET = Asset(name="newsmon_articles", uri="newsmon://articles", group=
 OWNER = "newsmon"
 
 
-def default_args(retries: int, retry_delay: timedelta, max_retry_delay: timedelta,
-                 timeout: timedelta) -> dict[str, Any]:
+def default_args(
+    retries: int, retry_delay: timedelta, max_retry_delay: timedelta, timeout: timedelta
+) -> dict[str, Any]:
     """The DAGs' shared task defaults: owner, retries with exponential backoff, a timeout."""
     return {
         "owner": OWNER,
@@ -36,6 +37,7 @@ def default_args(retries: int, retry_delay: timedelta, max_retry_delay: timedelt
         "max_retry_delay": max_retry_delay,
         "execution_timeout": timeout,
     }
+
 
 ES_CONN_ID = os.environ.get("NEWSMON_ES_CONN_ID", "elasticsearch_default")
 SMTP_CONN_ID = os.environ.get("NEWSMON_SMTP_CONN_ID", "smtp_default")
@@ -70,9 +72,11 @@ def es_options(conn: Any | None) -> tuple[str | None, dict[str, Any]]:
     if "://" in host:
         url = host.rstrip("/")
     else:
-        scheme = extra.get("scheme") or (
-            conn.conn_type if conn.conn_type in ("http", "https") else None
-        ) or (conn.schema if conn.schema in ("http", "https") else "http")
+        scheme = (
+            extra.get("scheme")
+            or (conn.conn_type if conn.conn_type in ("http", "https") else None)
+            or (conn.schema if conn.schema in ("http", "https") else "http")
+        )
         url = f"{scheme}://{host}"
     if conn.port and url.count(":") < 2:
         url = f"{url}:{conn.port}"
@@ -140,9 +144,15 @@ def smtp_transport(settings: Any = None) -> Any:
         starttls = not use_ssl and not _flag(extra["disable_tls"])
     else:
         starttls = port == 587
-    return SmtpTransport(host=str(conn.host), port=port, user=conn.login or None,
-                         password=conn.password or None, starttls=starttls, use_ssl=use_ssl,
-                         timeout=float(extra.get("timeout", 30)))
+    return SmtpTransport(
+        host=str(conn.host),
+        port=port,
+        user=conn.login or None,
+        password=conn.password or None,
+        starttls=starttls,
+        use_ssl=use_ssl,
+        timeout=float(extra.get("timeout", 30)),
+    )
 
 
 def mail_sender(settings: Any = None) -> str:

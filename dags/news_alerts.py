@@ -45,8 +45,9 @@ def news_alerts() -> None:
         ctx = newsmon_context()
         transport = smtp_transport(ctx.settings)
         try:
-            result = run_alerts_once(ctx.es, ctx.indices, ctx.settings, transport=transport,
-                                     sender=mail_sender(ctx.settings))
+            result = run_alerts_once(
+                ctx.es, ctx.indices, ctx.settings, transport=transport, sender=mail_sender(ctx.settings)
+            )
         except ConfigError as exc:  # unreadable alerts.yaml: retrying cannot help
             raise AirflowFailException(str(exc)) from None
         print(f"news_alerts result: {result}")

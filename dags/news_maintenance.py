@@ -48,7 +48,7 @@ def news_maintenance() -> None:
     def roll_indices() -> list[str]:
         from _newsmon_conn import newsmon_context
 
-        from pipeline.ingest.batches import roll_indices as roll
+        from pipeline.store.retention import roll_indices as roll
 
         ctx = newsmon_context()
         return roll(ctx.es, ctx.indices)
@@ -57,7 +57,7 @@ def news_maintenance() -> None:
     def drop_expired() -> list[str]:
         from _newsmon_conn import newsmon_context
 
-        from pipeline.ingest.batches import drop_expired_indices
+        from pipeline.store.retention import drop_expired_indices
 
         ctx = newsmon_context()
         months = int(os.environ.get("NEWSMON_RETENTION_MONTHS", "12"))
@@ -67,12 +67,11 @@ def news_maintenance() -> None:
     def report_feed_health() -> dict[str, Any]:
         from _newsmon_conn import mail_sender, newsmon_context, smtp_transport
 
-        from pipeline.ingest.batches import failing_feeds, health_report_message
+        from pipeline.ingest.health import failing_feeds, health_report_message
 
         ctx = newsmon_context()
         feeds = failing_feeds(ctx.es, ctx.indices)
-        recipients = [a.strip() for a in os.environ.get("NEWSMON_ADMIN_EMAIL", "").split(",")
-                      if a.strip()]
+        recipients = [a.strip() for a in os.environ.get("NEWSMON_ADMIN_EMAIL", "").split(",") if a.strip()]
         if feeds and recipients:
             message = health_report_message(feeds, recipients, mail_sender(ctx.settings))
             smtp_transport(ctx.settings).send(message)

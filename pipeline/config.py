@@ -8,12 +8,14 @@ Secrets never live here: credentials come from the environment (or Airflow conne
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from pipeline.fetch.result import FetchPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
@@ -137,15 +139,7 @@ class Settings:
     elasticsearch_url: str = "http://127.0.0.1:9200"
     index_prefix: str = "newsmon"
     poll_interval_minutes: int = 15
-    fetch_concurrency: int = 16
-    per_host_concurrency: int = 2
-    per_host_delay: float = 0.5
-    connect_timeout: float = 5.0
-    total_timeout: float = 20.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    retries: int = 2
-    allow_private: tuple[str, ...] = ()
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)  # from the FETCH_SETTINGS keys
     max_backoff_minutes: int = 24 * 60
     analyze: bool = True
     entities: str = "head"
@@ -170,6 +164,19 @@ SETTINGS_TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "analyze": (bool, "true or false"),
     "entities": (str, "head or spacy"),
     "kibana_url": (str, "a URL"),
+}
+
+# Flat keys of newsmon.yaml that set a FetchPolicy field (the defaults live in FetchPolicy only).
+FETCH_SETTINGS = {
+    "fetch_concurrency": "concurrency",
+    "per_host_concurrency": "per_host_concurrency",
+    "per_host_delay": "per_host_delay",
+    "connect_timeout": "connect_timeout",
+    "total_timeout": "total_timeout",
+    "max_bytes": "max_bytes",
+    "max_redirects": "max_redirects",
+    "retries": "retries",
+    "allow_private": "allow_private",
 }
 
 ENV_OVERRIDES = {
@@ -204,6 +211,8 @@ def parse_settings(data: Any, path: Path | str = "newsmon.yaml") -> Settings:
         values["allow_private"] = tuple(
             v.strip() for v in os.environ["NEWSMON_ALLOW_PRIVATE"].split(",") if v.strip()
         )
+    fetch = {FETCH_SETTINGS[key]: values.pop(key) for key in list(values) if key in FETCH_SETTINGS}
+    values["fetch"] = replace(FetchPolicy(), **fetch)
     check_url(path, "elasticsearch_url", values.get("elasticsearch_url", Settings.elasticsearch_url))
     prefix = values.get("index_prefix", Settings.index_prefix)
     if not prefix or prefix != prefix.lower() or any(c in prefix for c in ' "*\\<|,>/?'):

@@ -1,57 +1,41 @@
-"""Plain data records that flow between the stages (no I/O here)."""
+"""Plain data records that flow between the stages (no I/O here).
+
+Statuses are ``StrEnum`` members: they compare equal to, and are stored as, their string values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 
-@dataclass
-class FeedState:
-    """What we remember about one feed between polls (stored in the feeds index)."""
+class ClaimKind(StrEnum):
+    """How a claim reports speech (``kind`` in the claims index)."""
 
-    feed_id: str
-    url: str
-    name: str
-    tags: list[str] = field(default_factory=list)
-    language: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    last_polled_at: datetime | None = None
-    last_success_at: datetime | None = None
-    last_failure_at: datetime | None = None
-    last_status: int | None = None
-    last_outcome: str | None = None  # ok | not_modified | failed | skipped_backoff
-    consecutive_failures: int = 0
-    last_error: str | None = None
-    last_error_kind: str | None = None
-    next_poll_at: datetime | None = None
-    entries_seen: int = 0
-    last_new_entries: int = 0
-    feed_title: str | None = None
-    feed_version: str | None = None
-    bozo: bool = False
-    bozo_reason: str | None = None
+    DIRECT = "direct"  # a quotation
+    INDIRECT = "indirect"  # reported speech
+    MIXED = "mixed"  # reported speech with a quoted fragment
 
-    def to_doc(self) -> dict[str, Any]:
-        """The Elasticsearch document (datetimes as ISO strings)."""
-        doc = asdict(self)
-        for key, value in doc.items():
-            if isinstance(value, datetime):
-                doc[key] = value.isoformat()
-        doc["healthy"] = self.consecutive_failures == 0
-        return doc
 
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> FeedState:
-        """Rebuild from a stored document, ignoring fields this version does not know."""
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in doc.items() if k in known}
-        for key in ("last_polled_at", "last_success_at", "last_failure_at", "next_poll_at"):
-            if isinstance(values.get(key), str):
-                values[key] = datetime.fromisoformat(values[key])
-        return cls(**values)
+class EventStatus(StrEnum):
+    """Whether an event happened (``status`` in the events index)."""
+
+    OCCURRED = "occurred"
+    PLANNED = "planned"  # scheduled, expected, proposed, threatened
+    NEGATED = "negated"  # did not happen, failed, was rejected
+
+
+class ExtractionStatus(StrEnum):
+    """What became of an article's page (the ``extraction_status`` field of the articles index)."""
+
+    OK = "ok"  # the page's main text was extracted
+    NO_TEXT = "no_text"  # fetched, but no usable main text: the feed's title and summary are kept
+    EXTRACTION_ERROR = "extraction_error"  # the HTML extractor failed on the page
+    FETCH_FAILED = "fetch_failed"  # the page could not be fetched
+    SKIPPED = "skipped"  # the page was not fetched
+    INDEX_ERROR = "index_error"  # the full document was refused; a slim one was indexed instead
 
 
 @dataclass
@@ -92,7 +76,7 @@ class Article:
     published_at: datetime | None
     indexed_at: datetime
     tags: list[str]
-    extraction_status: str  # ok | feed_summary_only | fetch_failed | no_text | skipped
+    extraction_status: ExtractionStatus
     extraction_error: str | None
     fetch_status: int | None
     content_hash: str

@@ -51,9 +51,7 @@ def compare(after: Path, before: Path) -> int:
         print(f"identical: {len(a.splitlines())} documents, {len(a)} bytes")
         return 0
     a_lines, b_lines = a.splitlines(), b.splitlines()
-    differing = [
-        json.loads(x).get("id", "?") for x, y in zip(a_lines, b_lines, strict=False) if x != y
-    ]
+    differing = [json.loads(x).get("id", "?") for x, y in zip(a_lines, b_lines, strict=False) if x != y]
     print(f"DIFFERENT: {len(a_lines)} vs {len(b_lines)} lines; {len(differing)} documents differ")
     for doc_id in differing[:20]:
         print(f"  {doc_id}")

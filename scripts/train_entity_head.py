@@ -1,9 +1,9 @@
-"""Distil spaCy's small-model NER into pipeline/entityhead.py's cheap head.
+"""Distil spaCy's small-model NER into pipeline/nlp/entityhead.py's cheap head.
 
 Usage: python scripts/train_entity_head.py [--out pipeline/nlp/resources/entity_head.npz]
 
 Teacher labels come from en_core_web_sm's own NER run over the sentences our
-analyser would see: the fixture article texts and the fixture feeds' item texts.
+analyzer would see: the fixture article texts and the fixture feeds' item texts.
 The articles with gold files (tests/eval/dev, extra and heldout) are kept out of
 training; the dev ones report how often the head agrees with the teacher.
 Deterministic (fixed seed).
@@ -21,11 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from pipeline.nlp.context import load_model, split_paragraphs, split_sentences  # noqa: E402
-from pipeline.nlp.entityhead import (  # noqa: E402
+from pipeline.nlp.entityhead import (
     HEAD_FILE,
     EntityHead,
     _gazetteer_ids,
@@ -34,6 +30,10 @@ from pipeline.nlp.entityhead import (  # noqa: E402
     ner_embedder,
     token_features,
 )
+from pipeline.nlp.model import load_model
+from pipeline.nlp.segment import split_paragraphs, split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
@@ -54,7 +54,7 @@ def article_texts(held_out: bool) -> list[str]:
     out = []
     for path in sorted(ARTICLES.rglob("*.txt")):
         name = path.relative_to(ARTICLES).with_suffix("").as_posix()
-        if (name in dev if held_out else name not in gold):
+        if name in dev if held_out else name not in gold:
             out.append(path.read_text(encoding="utf-8", errors="replace"))
     return out
 
@@ -74,7 +74,7 @@ def feed_texts() -> list[str]:
 
 
 def sentences(texts: list[str]) -> list[str]:
-    """The sentence strings the analyser would feed to spaCy."""
+    """The sentence strings the analyzer would feed to spaCy."""
     out = []
     for text in texts:
         for ps, pe in split_paragraphs(text):
@@ -83,15 +83,17 @@ def sentences(texts: list[str]) -> list[str]:
 
 
 def bio_classes(nlp) -> list[str]:
-    """"O", then B-/I- of each of the teacher's labels: the head's output classes."""
+    """ "O", then B-/I- of each of the teacher's labels: the head's output classes."""
     return ["O"] + [f"{p}-{label}" for label in sorted(nlp.get_pipe("ner").labels) for p in "BI"]
 
 
-def silver(nlp, texts: list[str], classes: list[str]
-           ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list]]]:
+def silver(
+    nlp, texts: list[str], classes: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list]]]:
     """Features, BIO targets and (length, teacher spans) per sentence."""
-    docs = list(nlp.pipe(sentences(texts), batch_size=256,
-                         disable=["parser", "attribute_ruler", "lemmatizer"]))
+    docs = list(
+        nlp.pipe(sentences(texts), batch_size=256, disable=["parser", "attribute_ruler", "lemmatizer"])
+    )
     docs = [d for d in docs if len(d)]
     gold = [(len(d), [(e.start, e.end, e.label_) for e in d.ents]) for d in docs]
     index = {c: i for i, c in enumerate(classes)}
@@ -103,21 +105,24 @@ def _bio(n: int, spans: list[tuple[int, int, str]], index: dict[str, int]) -> np
     y = np.zeros(n, dtype=np.int64)
     for s, e, label in spans:
         y[s] = index["B-" + label]
-        y[s + 1:e] = index["I-" + label]
+        y[s + 1 : e] = index["I-" + label]
     return y
 
 
-def train(x: np.ndarray, y: np.ndarray, n_out: int, hidden: int, epochs: int, seed: int = 0
-          ) -> tuple[np.ndarray, ...]:
+def train(
+    x: np.ndarray, y: np.ndarray, n_out: int, hidden: int, epochs: int, seed: int = 0
+) -> tuple[np.ndarray, ...]:
     """A ReLU layer and a softmax, Adam, input dropout; returns weights and scaling."""
     rng = np.random.default_rng(seed)
     mean, scale = x.mean(0), x.std(0) + 1e-4
     x = (x - mean) / scale
     n_in = x.shape[1]
-    params = [rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)).astype(np.float32),
-              np.zeros(hidden, np.float32),
-              rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)).astype(np.float32),
-              np.zeros(n_out, np.float32)]
+    params = [
+        rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)).astype(np.float32),
+        np.zeros(hidden, np.float32),
+        rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)).astype(np.float32),
+        np.zeros(n_out, np.float32),
+    ]
     m1 = [np.zeros_like(p) for p in params]
     m2 = [np.zeros_like(p) for p in params]
     step, lr, batch, drop = 0, 1e-3, 256, 0.2
@@ -125,7 +130,7 @@ def train(x: np.ndarray, y: np.ndarray, n_out: int, hidden: int, epochs: int, se
         order = rng.permutation(len(x))
         loss = 0.0
         for i in range(0, len(order), batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             xb = x[idx] * (rng.random((len(idx), n_in)) > drop) / (1 - drop)
             yb = y[idx]
             w1, b1, w2, b2 = params
@@ -146,8 +151,7 @@ def train(x: np.ndarray, y: np.ndarray, n_out: int, hidden: int, epochs: int, se
             for k, (param, grad) in enumerate(zip(params, grads, strict=True)):
                 m1[k] = 0.9 * m1[k] + 0.1 * grad
                 m2[k] = 0.999 * m2[k] + 0.001 * grad * grad
-                param -= lr * (m1[k] / (1 - 0.9 ** step)) / (
-                    np.sqrt(m2[k] / (1 - 0.999 ** step)) + 1e-8)
+                param -= lr * (m1[k] / (1 - 0.9**step)) / (np.sqrt(m2[k] / (1 - 0.999**step)) + 1e-8)
         print(f"epoch {epoch + 1}/{epochs}: loss {loss / len(x):.4f}", file=sys.stderr)
     return (*params, mean, scale)
 
@@ -158,7 +162,7 @@ def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> 
     tp, fp, fn = Counter(), Counter(), Counter()
     offset = 0
     for n, spans in gold:
-        guess = {s for s in decode_bio(pred[offset:offset + n], head.classes) if s[2] in REPORTED}
+        guess = {s for s in decode_bio(pred[offset : offset + n], head.classes) if s[2] in REPORTED}
         offset += n
         truth = {s for s in spans if s[2] in REPORTED}
         for s in guess & truth:
@@ -169,15 +173,17 @@ def agreement(head: EntityHead, x: np.ndarray, gold: list[tuple[int, list]]) -> 
             fn[s[2]] += 1
     out = {}
     for label in (*REPORTED, "ALL"):
-        a, b, c = ((sum(tp.values()), sum(fp.values()), sum(fn.values())) if label == "ALL"
-                   else (tp[label], fp[label], fn[label]))
+        a, b, c = (
+            (sum(tp.values()), sum(fp.values()), sum(fn.values()))
+            if label == "ALL"
+            else (tp[label], fp[label], fn[label])
+        )
         out[label] = (a / max(a + b, 1), a / max(a + c, 1), 2 * a / max(2 * a + b + c, 1), a + c)
     return out
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "pipeline" / "nlp" / "resources" / HEAD_FILE)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=12)
@@ -189,8 +195,9 @@ def main() -> int:
     x_dev, _, gold_dev = silver(nlp, article_texts(held_out=True), classes)
     print(f"training on {len(x_train)} tokens, {x_train.shape[1]} features", file=sys.stderr)
     w1, b1, w2, b2, mean, scale = train(x_train, y_train, len(classes), args.hidden, args.epochs)
-    head = EntityHead(w1, b1, w2, b2, mean.astype(np.float32), scale.astype(np.float32),
-                      classes, model_signature(nlp))
+    head = EntityHead(
+        w1, b1, w2, b2, mean.astype(np.float32), scale.astype(np.float32), classes, model_signature(nlp)
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     head.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
@@ -198,6 +205,7 @@ def main() -> int:
     for label, (p, r, f, n) in agreement(head, x_dev, gold_dev).items():
         print(f"  {label:<7} {p:.3f} {r:.3f} {f:.3f} {n}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

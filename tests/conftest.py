@@ -1,24 +1,39 @@
 """Shared fixtures: a real Elasticsearch node (started by scripts/elasticsearch or given by
-ELASTICSEARCH_URL) with a unique index prefix per test, cleaned up afterwards."""
+ELASTICSEARCH_URL) with a unique index prefix per test, cleaned up afterwards; the seed site
+over HTTP; a real SMTP inbox; one spaCy analyzer per session.
+
+Markers: every test that uses the ``es`` fixture (directly or through ``indices``) is marked
+``es``, so ``pytest -m "not es"`` runs the unit tests with no Elasticsearch reachable.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
-from pipeline.devserver import SiteServer
-from pipeline.store.elastic import Indices, drop_prefix, ensure_templates, make_client, wait_for_cluster
+from pipeline.fetch.client import FetchPolicy
+from pipeline.store.elastic import Indices, ensure_templates, make_client, wait_for_cluster
+from tests.support.elastic import drop_prefix
+from tests.support.httpserver import TestServer
+from tests.support.paths import SEEDS
+from tests.support.smtp import SmtpServer
 
-TESTS = Path(__file__).resolve().parent
-FIXTURES = TESTS / "fixtures"
-REPO = TESTS.parent
-SEEDS = REPO / "seeds"
+if TYPE_CHECKING:
+    from pipeline.nlp.analyzer import Analyzer
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``es`` every test whose fixtures include the Elasticsearch node."""
+    for item in items:
+        if "es" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.es)
 
 
 @pytest.fixture(scope="session")
@@ -45,16 +60,35 @@ def indices(es: Elasticsearch) -> Iterator[Indices]:
 @pytest.fixture
 def settings() -> Settings:
     """Settings for tests: local servers allowed, short timeouts, no politeness delay."""
-    return Settings(
-        allow_private=("127.0.0.0/8",), per_host_delay=0.0, connect_timeout=2.0,
-        total_timeout=5.0, retries=1, fetch_concurrency=16, per_host_concurrency=8,
-        analyze=False,
+    fetch = FetchPolicy(
+        allow_private=("127.0.0.0/8",),
+        per_host_delay=0.0,
+        connect_timeout=2.0,
+        total_timeout=5.0,
+        retries=1,
+        concurrency=16,
+        per_host_concurrency=8,
     )
+    return Settings(fetch=fetch, analyze=False)
 
 
 @pytest.fixture
-def seed_site() -> Iterator[SiteServer]:
+def seed_site() -> Iterator[TestServer]:
     """seeds/ served on 127.0.0.1 (feed links point back at the same server)."""
-    server = SiteServer(SEEDS).start()
-    yield server
-    server.stop()
+    with TestServer(SEEDS) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free port of 127.0.0.1; ``smtp.inbox`` holds what it accepted."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    """The claim and event extractor with the default model (loaded once: ~1 s and 100 MB)."""
+    from pipeline.nlp.analyzer import Analyzer  # spaCy: imported only by tests that need it
+
+    return Analyzer()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import email
-import importlib.util
 import io
 import re
-import socket
 from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -16,26 +14,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from pipeline.alerts.mail import SmtpTransport
-from pipeline.alerts.run import (
-    STORY_BITS,
-    alert_id,
-    alerts_command,
-    load_states,
-    run_alerts_once,
-    save_state,
-)
+from pipeline.alerts.run import run_alerts_once
+from pipeline.alerts.state import alert_id, load_states
+from pipeline.alerts.stories import STORY_BITS
+from pipeline.cli.alerts import alerts_command
 from pipeline.config import FeedSpec
 from pipeline.ingest.cycle import run_cycle
 from pipeline.ingest.simhash import distance
 from pipeline.ingest.urls import stable_id
 from pipeline.store.bulk import index_kind
-from tests.conftest import SEEDS
+from tests.support.alerting import save_state
+from tests.support.paths import SEEDS
+from tests.support.smtp import SmtpServer
 
-MEDVEDEV_TITLE = ("Urgent Warning: Russia\u2019s Military Advances in Ukraine Signal Inevitable "
-                  "Revenge, Says Medvedev")
+MEDVEDEV_TITLE = (
+    "Urgent Warning: Russia\u2019s Military Advances in Ukraine Signal Inevitable Revenge, Says Medvedev"
+)
 CEASEFIRE_RULE = """
 rules:
   - name: ceasefire
@@ -43,54 +39,6 @@ rules:
     query:
       keywords: {any: [ceasefire]}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted"
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return [m for _, m in self.received]
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1 that can be started late (to simulate an outage)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> SmtpServer:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp() -> Any:
-    server = SmtpServer(free_port()).start()
-    yield server
-    server.stop()
 
 
 def transport_for(server: SmtpServer) -> SmtpTransport:
@@ -103,8 +51,14 @@ def rules_file(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def ingest(es: Any, indices: Any, settings: Any, site: Any, feeds: tuple[str, ...] = ("feed.xml",),
-           analyzer: Any = None) -> Any:
+def ingest(
+    es: Any,
+    indices: Any,
+    settings: Any,
+    site: Any,
+    feeds: tuple[str, ...] = ("feed.xml",),
+    analyzer: Any = None,
+) -> Any:
     specs = [FeedSpec(site.url(f), f"Feed {f}") for f in feeds]
     return run_cycle(es, indices, specs, settings, analyzer)
 
@@ -129,21 +83,26 @@ def feed_with(items: str, base: str | None = None) -> bytes:
 
 
 def item(slug: str, title: str, description: str = "") -> str:
-    return (f"<item><title>{title}</title><link>{{{{BASE_URL}}}}/news/{slug}.html</link>"
-            f"<guid isPermaLink=\"false\">{slug}</guid>"
-            f"<pubDate>Mon, 09 Jun 2025 10:00:00 +0000</pubDate>"
-            f"<description>{description}</description></item>")
+    return (
+        f"<item><title>{title}</title><link>{{{{BASE_URL}}}}/news/{slug}.html</link>"
+        f'<guid isPermaLink="false">{slug}</guid>'
+        f"<pubDate>Mon, 09 Jun 2025 10:00:00 +0000</pubDate>"
+        f"<description>{description}</description></item>"
+    )
 
 
-def page(title: str, paragraphs: list[str], canonical: str | None = None,
-         site: str = "The Seed Courier") -> bytes:
+def page(
+    title: str, paragraphs: list[str], canonical: str | None = None, site: str = "The Seed Courier"
+) -> bytes:
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f'{link}<meta property="og:site_name" content="{site}">'
-            f'<meta property="og:title" content="{title}"></head><body><main><article>'
-            f"<h1>{title}</h1><div class=\"article-body\">{body}</div></article></main>"
-            "</body></html>").encode()
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'{link}<meta property="og:site_name" content="{site}">'
+        f'<meta property="og:title" content="{title}"></head><body><main><article>'
+        f'<h1>{title}</h1><div class="article-body">{body}</div></article></main>'
+        "</body></html>"
+    ).encode()
 
 
 def records(es: Any, indices: Any) -> list[dict[str, Any]]:
@@ -155,8 +114,7 @@ def records(es: Any, indices: Any) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- seed scenario
 
 
-def test_seed_scenario_one_email_then_nothing_then_one_more(es, indices, settings, seed_site,
-                                                           smtp, tmp_path):
+def test_seed_scenario_one_email_then_nothing_then_one_more(es, indices, settings, seed_site, smtp, tmp_path):
     assert ingest(es, indices, settings, seed_site).ingest.indexed == 4
     path = rules_file(tmp_path, CEASEFIRE_RULE)
     transport = transport_for(smtp)
@@ -180,13 +138,21 @@ def test_seed_scenario_one_email_then_nothing_then_one_more(es, indices, setting
     assert second["emails"] == 0 and second["new_alerts"] == 0
     assert len(smtp.inbox.messages) == 1
 
-    seed_site.overrides["feed.xml"] = feed_with(item(
-        "ukraine-truce", "Ceasefires proposed for Kharkiv front",
-        "Officials discussed two local ceasefires."))
+    seed_site.overrides["feed.xml"] = feed_with(
+        item(
+            "ukraine-truce",
+            "Ceasefires proposed for Kharkiv front",
+            "Officials discussed two local ceasefires.",
+        )
+    )
     seed_site.overrides["news/ukraine-truce.html"] = page(
         "Ceasefires proposed for Kharkiv front",
-        ["Officials in Kyiv discussed two local ceasefires along the Kharkiv front line on "
-         "Monday, according to people familiar with the talks held behind closed doors."] * 3)
+        [
+            "Officials in Kyiv discussed two local ceasefires along the Kharkiv front line on "
+            "Monday, according to people familiar with the talks held behind closed doors."
+        ]
+        * 3,
+    )
     assert ingest(es, indices, settings, seed_site).ingest.indexed == 1
     third = run_alerts_once(es, indices, settings, path, transport)
     assert third["emails"] == 1 and third["new_alerts"] == 1
@@ -205,8 +171,12 @@ def test_alerts_test_command_shows_without_sending(es, indices, settings, seed_s
     path = rules_file(tmp_path, CEASEFIRE_RULE)
     out = io.StringIO()
     with redirect_stdout(out):
-        code = alerts_command(argparse.Namespace(alerts_command="test", rule="ceasefire",
-                                                 rules=str(path)), settings, es, indices)
+        code = alerts_command(
+            argparse.Namespace(alerts_command="test", rule="ceasefire", rules=str(path)),
+            settings,
+            es,
+            indices,
+        )
     assert code == 0
     text = out.getvalue()
     assert "[new]" in text and "Medvedev" in text and "[ceasefire]" in text.lower()
@@ -245,14 +215,25 @@ rules:
 
 
 def _article_id(es: Any, indices: Any, slug: str) -> dict[str, Any]:
-    hits = es.search(index=indices.articles, query={"wildcard": {"url": f"*{slug}*"}},
-                     size=1)["hits"]["hits"]
+    hits = es.search(index=indices.articles, query={"wildcard": {"url": f"*{slug}*"}}, size=1)["hits"]["hits"]
     return hits[0]["_source"]
 
 
 def _derived(article: dict[str, Any], body: dict[str, Any], kind: str) -> tuple[str, dict]:
-    ref = {k: article.get(k) for k in ("article_id", "url", "title", "source", "feed_id",
-                                        "feed_name", "published_at", "indexed_at", "language")}
+    ref = {
+        k: article.get(k)
+        for k in (
+            "article_id",
+            "url",
+            "title",
+            "source",
+            "feed_id",
+            "feed_name",
+            "published_at",
+            "indexed_at",
+            "language",
+        )
+    }
     doc_id = stable_id(kind, article["article_id"], str(body["start"]), str(body["end"]))
     return doc_id, {**ref, **body}
 
@@ -272,25 +253,76 @@ def test_structured_rules_on_extracted_docs(es, indices, settings, seed_site, sm
     gaza = _article_id(es, indices, "gaza-truce-cairo")
     sentence = "However, the talks ended without a breakthrough on a ceasefire, a key demand."
     events = [
-        _derived(seed, {"type": "ceasefire", "trigger": "ceasefire", "status": "negated",
-                        "sentence": sentence, "actors": ["Kyiv", "Russia"], "country": "Ukraine",
-                        "start": 1257, "end": 1266, "cameo": "08"}, "event"),
-        _derived(seed, {"type": "attack", "trigger": "advances", "status": "occurred",
-                        "sentence": "x", "actors": ["Russia"], "start": 272, "end": 280}, "event"),
-        _derived(gaza, {"type": "ceasefire", "trigger": "cease-fire", "status": "planned",
-                        "sentence": "y", "actors": ["Egypt"], "start": 10, "end": 20}, "event"),
+        _derived(
+            seed,
+            {
+                "type": "ceasefire",
+                "trigger": "ceasefire",
+                "status": "negated",
+                "sentence": sentence,
+                "actors": ["Kyiv", "Russia"],
+                "country": "Ukraine",
+                "start": 1257,
+                "end": 1266,
+                "cameo": "08",
+            },
+            "event",
+        ),
+        _derived(
+            seed,
+            {
+                "type": "attack",
+                "trigger": "advances",
+                "status": "occurred",
+                "sentence": "x",
+                "actors": ["Russia"],
+                "start": 272,
+                "end": 280,
+            },
+            "event",
+        ),
+        _derived(
+            gaza,
+            {
+                "type": "ceasefire",
+                "trigger": "cease-fire",
+                "status": "planned",
+                "sentence": "y",
+                "actors": ["Egypt"],
+                "start": 10,
+                "end": 20,
+            },
+            "event",
+        ),
     ]
-    claims = [_derived(seed, {"speaker": "Dmitry Medvedev", "speaker_type": "PERSON",
-                              "cue": "assert", "kind": "mixed", "sentence": "z",
-                              "content": "revenge is inevitable", "start": 96, "end": 334},
-                       "claim")]
+    claims = [
+        _derived(
+            seed,
+            {
+                "speaker": "Dmitry Medvedev",
+                "speaker_type": "PERSON",
+                "cue": "assert",
+                "kind": "mixed",
+                "sentence": "z",
+                "content": "revenge is inevitable",
+                "start": 96,
+                "end": 334,
+            },
+            "claim",
+        )
+    ]
     index_kind(es, "events", events, indices)
     index_kind(es, "claims", claims, indices)
     es.indices.refresh(index=f"{indices.prefix}-*")
 
     by_rule = _structured_outcome(es, indices, settings, tmp_path, smtp)
-    assert set(by_rule) == {"ceasefire-negated", "medvedev", "medvedev-on-ceasefire",
-                            "revenge-in-claims", "ceasefire-trigger"}
+    assert set(by_rule) == {
+        "ceasefire-negated",
+        "medvedev",
+        "medvedev-on-ceasefire",
+        "revenge-in-claims",
+        "ceasefire-trigger",
+    }
     assert MEDVEDEV_TITLE in by_rule["revenge-in-claims"]
     assert "Belgrade" not in by_rule["revenge-in-claims"]
     assert MEDVEDEV_TITLE in by_rule["ceasefire-trigger"] and "Gaza" in by_rule["ceasefire-trigger"]
@@ -301,27 +333,24 @@ def test_structured_rules_on_extracted_docs(es, indices, settings, seed_site, sm
     assert MEDVEDEV_TITLE in by_rule["medvedev-on-ceasefire"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pipeline.nlp.analyzer") is None,
-                    reason="pipeline.nlp.analyzer (the extractor) is not in this checkout")
-def test_structured_rules_with_real_extractor(es, indices, settings, seed_site, smtp, tmp_path):
-    from pipeline.nlp.analyzer import Analyzer
-
-    ingest(es, indices, settings, seed_site, analyzer=Analyzer())
+def test_structured_rules_with_real_extractor(es, indices, settings, seed_site, smtp, tmp_path, analyzer):
+    ingest(es, indices, settings, seed_site, analyzer=analyzer)
     by_rule = _structured_outcome(es, indices, settings, tmp_path, smtp)
     assert MEDVEDEV_TITLE in by_rule["ceasefire-negated"]
     assert MEDVEDEV_TITLE in by_rule["medvedev"]
     assert MEDVEDEV_TITLE in by_rule["revenge-in-claims"]
-    assert "ceasefire-occurred" not in by_rule or MEDVEDEV_TITLE not in by_rule[
-        "ceasefire-occurred"]
+    assert "ceasefire-occurred" not in by_rule or MEDVEDEV_TITLE not in by_rule["ceasefire-occurred"]
 
 
 # --------------------------------------------------------------------------- same story
 
 
 def _mirror_feed(slug: str, title: str) -> bytes:
-    feed = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            "<title>Mirror</title><link>{{BASE_URL}}/</link><description>m</description>"
-            "</channel></rss>")
+    feed = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        "<title>Mirror</title><link>{{BASE_URL}}/</link><description>m</description>"
+        "</channel></rss>"
+    )
     return feed_with(item(slug, title), feed)
 
 
@@ -334,20 +363,22 @@ def test_two_feeds_same_canonical_url_one_alert(es, indices, settings, seed_site
     es.indices.refresh(index=indices.articles)
     assert es.count(index=indices.articles)["count"] == 5
 
-    summary = run_alerts_once(es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE),
-                              transport_for(smtp))
+    summary = run_alerts_once(
+        es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE), transport_for(smtp)
+    )
     assert summary["emails"] == 1 and summary["matches"] == 3 and summary["stories"] == 2
     plain, _ = parts(smtp.inbox.messages[0])
     assert plain.count(MEDVEDEV_TITLE) == 1
     assert re.search(r"also reported by: (Mirror Daily|The Seed Courier) <", plain)
 
 
-def test_near_identical_text_under_other_urls_one_alert(es, indices, settings, seed_site, smtp,
-                                                        tmp_path):
+def test_near_identical_text_under_other_urls_one_alert(es, indices, settings, seed_site, smtp, tmp_path):
     original = seed_page("medvedev-istanbul-talks.html")
-    copy = (original.replace("/news/medvedev-istanbul-talks.html", "/wire/medvedev-copy.html")
-            .replace('content="The Seed Courier"', 'content="Wire Copy"')
-            .replace("entering its third year", "entering its 3rd year"))
+    copy = (
+        original.replace("/news/medvedev-istanbul-talks.html", "/wire/medvedev-copy.html")
+        .replace('content="The Seed Courier"', 'content="Wire Copy"')
+        .replace("entering its third year", "entering its 3rd year")
+    )
     seed_site.overrides["news/wire-medvedev.html"] = copy.encode()
     seed_site.overrides["wire.xml"] = _mirror_feed("wire-medvedev", MEDVEDEV_TITLE)
     path = rules_file(tmp_path, CEASEFIRE_RULE)
@@ -356,8 +387,12 @@ def test_near_identical_text_under_other_urls_one_alert(es, indices, settings, s
     # the copy arrives later under another URL: same story, no second alert
     ingest(es, indices, settings, seed_site, ("wire.xml",))
     es.indices.refresh(index=indices.articles)
-    docs = [h["_source"] for h in es.search(index=indices.articles, size=10, query={
-        "match_phrase": {"text": "revenge is inevitable"}})["hits"]["hits"]]
+    docs = [
+        h["_source"]
+        for h in es.search(
+            index=indices.articles, size=10, query={"match_phrase": {"text": "revenge is inevitable"}}
+        )["hits"]["hits"]
+    ]
     assert len(docs) == 2 and docs[0]["canonical_url"] != docs[1]["canonical_url"]
     assert 0 < distance(docs[0]["simhash"], docs[1]["simhash"]) <= STORY_BITS
     later = run_alerts_once(es, indices, settings, path, transport_for(smtp))
@@ -365,16 +400,17 @@ def test_near_identical_text_under_other_urls_one_alert(es, indices, settings, s
     assert len(smtp.inbox.messages) == 1
 
 
-def test_near_identical_copies_in_one_run_list_other_outlet(es, indices, settings, seed_site,
-                                                            smtp, tmp_path):
+def test_near_identical_copies_in_one_run_list_other_outlet(es, indices, settings, seed_site, smtp, tmp_path):
     original = seed_page("medvedev-istanbul-talks.html")
-    copy = (original.replace("/news/medvedev-istanbul-talks.html", "/wire/medvedev-copy.html")
-            .replace('content="The Seed Courier"', 'content="Wire Copy"'))
+    copy = original.replace("/news/medvedev-istanbul-talks.html", "/wire/medvedev-copy.html").replace(
+        'content="The Seed Courier"', 'content="Wire Copy"'
+    )
     seed_site.overrides["news/wire-medvedev.html"] = copy.encode()
     seed_site.overrides["wire.xml"] = _mirror_feed("wire-medvedev", MEDVEDEV_TITLE)
     ingest(es, indices, settings, seed_site, ("feed.xml", "wire.xml"))
-    summary = run_alerts_once(es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE),
-                              transport_for(smtp))
+    summary = run_alerts_once(
+        es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE), transport_for(smtp)
+    )
     assert summary["emails"] == 1 and summary["stories"] == 2
     plain, html = parts(smtp.inbox.messages[0])
     assert plain.count(MEDVEDEV_TITLE) == 1
@@ -389,7 +425,7 @@ def test_near_identical_copies_in_one_run_list_other_outlet(es, indices, setting
 def test_smtp_down_then_up_exactly_one_delivery(es, indices, settings, seed_site, tmp_path):
     ingest(es, indices, settings, seed_site)
     path = rules_file(tmp_path, CEASEFIRE_RULE)
-    server = SmtpServer(free_port())
+    server = SmtpServer()
     transport = transport_for(server)
     down = run_alerts_once(es, indices, settings, path, transport)
     assert down["emails"] == 0 and down["new_alerts"] == 2 and "ceasefire" in down["failed"]
@@ -414,8 +450,9 @@ def test_smtp_down_then_up_exactly_one_delivery(es, indices, settings, seed_site
         server.stop()
 
 
-def send_then_hold(es, indices, settings, seed_site, smtp, tmp_path, rule_options: str,
-                   new_item: str) -> tuple[Path, object, dict]:
+def send_then_hold(
+    es, indices, settings, seed_site, smtp, tmp_path, rule_options: str, new_item: str
+) -> tuple[Path, object, dict]:
     """Ceasefire rule with `rule_options`: one email for the seed, then `new_item` arrives
     and the rule runs again; returns the rules file, the transport and that second run."""
     ingest(es, indices, settings, seed_site)
@@ -434,11 +471,17 @@ def move_last_send_back(es, indices, rule: str, minutes: int) -> None:
     save_state(es, indices, rule, {"last_sent_at": before.isoformat()})
 
 
-def test_digest_sends_at_most_one_email_per_period(es, indices, settings, seed_site, smtp,
-                                                   tmp_path):
+def test_digest_sends_at_most_one_email_per_period(es, indices, settings, seed_site, smtp, tmp_path):
     path, transport, held = send_then_hold(
-        es, indices, settings, seed_site, smtp, tmp_path, "    mode: digest\n    period: hourly\n",
-        item("truce-2", "Ceasefire holds in the north", "The ceasefire held overnight."))
+        es,
+        indices,
+        settings,
+        seed_site,
+        smtp,
+        tmp_path,
+        "    mode: digest\n    period: hourly\n",
+        item("truce-2", "Ceasefire holds in the north", "The ceasefire held overnight."),
+    )
     assert held["emails"] == 0 and held["held"] == ["ceasefire"] and held["pending"] == 1
     # an hour later (simulated by moving the last send back), the digest goes out
     move_last_send_back(es, indices, "ceasefire", minutes=61)
@@ -471,24 +514,27 @@ rules:
 """
 
 
-def test_bad_rules_reported_and_others_still_run(es, indices, settings, seed_site, smtp,
-                                                 tmp_path):
+def test_bad_rules_reported_and_others_still_run(es, indices, settings, seed_site, smtp, tmp_path):
     ingest(es, indices, settings, seed_site)
     path = rules_file(tmp_path, BAD_RULES)
     summary = run_alerts_once(es, indices, settings, path, transport_for(smtp))
     errors = summary["rule_errors"]
     assert len(errors) == 4, errors
-    for name, words in [("unknown-field", "colour: unknown field"),
-                        ("empty-keywords", "empty"), ("unbalanced", "unbalanced quotes"),
-                        ("bad-raw", "query.raw")]:
+    for name, words in [
+        ("unknown-field", "colour: unknown field"),
+        ("empty-keywords", "empty"),
+        ("unbalanced", "unbalanced quotes"),
+        ("bad-raw", "query.raw"),
+    ]:
         line = next(e for e in errors if f"rule {name!r}" in e)
         assert str(path) in line and words in line and "\n" not in line
     assert summary["rules"] == 1 and summary["emails"] == 1 and not summary["failed"]
     assert smtp.inbox.messages[0]["X-Newsmon-Rule"] == "syntax-soup"
     out = io.StringIO()
     with redirect_stdout(out):
-        code = alerts_command(argparse.Namespace(alerts_command="run", rules=str(path)),
-                              settings, es, indices)
+        code = alerts_command(
+            argparse.Namespace(alerts_command="run", rules=str(path)), settings, es, indices
+        )
     assert code == 1  # rule errors make the command fail loudly, after running the good rule
 
 
@@ -496,14 +542,18 @@ def test_bad_rules_reported_and_others_still_run(es, indices, settings, seed_sit
 
 
 def test_header_injection_in_titles(es, indices, settings, seed_site, smtp, tmp_path):
-    evil = ("Ceasefire &#13;&#10;Bcc: victim@example.net&#13;&#10;X-Evil: 1 "
-            "\u00e9\u00e8 \u0421\u0435\u0432\u0430\u0441\u0442\u043e\u043f\u043e\u043b\u044c "
-            + "very long title " * 30)
+    evil = (
+        "Ceasefire &#13;&#10;Bcc: victim@example.net&#13;&#10;X-Evil: 1 "
+        "\u00e9\u00e8 \u0421\u0435\u0432\u0430\u0441\u0442\u043e\u043f\u043e\u043b\u044c "
+        + "very long title "
+        * 30
+    )
     seed_site.overrides["feed.xml"] = feed_with(item("evil", evil, "ceasefire"))
     seed_site.overrides["news/evil.html"] = b"not found"
     ingest(es, indices, settings, seed_site)
-    rule = CEASEFIRE_RULE.replace("keywords: {any: [ceasefire]}",
-                                  "keywords: {any: [ceasefire]}\n      raw: {wildcard: {url: \"*evil*\"}}")
+    rule = CEASEFIRE_RULE.replace(
+        "keywords: {any: [ceasefire]}", 'keywords: {any: [ceasefire]}\n      raw: {wildcard: {url: "*evil*"}}'
+    )
     run_alerts_once(es, indices, settings, rules_file(tmp_path, rule), transport_for(smtp))
     assert len(smtp.inbox.received) == 1
     rcpt, message = smtp.inbox.received[0]
@@ -517,13 +567,12 @@ def test_header_injection_in_titles(es, indices, settings, seed_site, smtp, tmp_
 
 def test_history_record_fields_for_kibana(es, indices, settings, seed_site, smtp, tmp_path):
     ingest(es, indices, settings, seed_site)
-    run_alerts_once(es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE),
-                    transport_for(smtp))
+    run_alerts_once(es, indices, settings, rules_file(tmp_path, CEASEFIRE_RULE), transport_for(smtp))
     seed = _article_id(es, indices, "medvedev-istanbul-talks")
-    stored = es.get(index=indices.alerts,
-                    id=alert_id("ceasefire", seed["canonical_url"]))["_source"]
+    stored = es.get(index=indices.alerts, id=alert_id("ceasefire", seed["canonical_url"]))["_source"]
     assert stored["status"] == "sent" and stored["sent_at"] and stored["article_id"]
-    assert stored["recipients"] == ["analyst@example.org"] and stored["matched_terms"]
+    assert stored["recipients"] == ["analyst@example.org"]
+    assert stored["matched_terms"] == ["ceasefire"]  # the highlighted word, as the email shows it
     assert stored["rule"] == "ceasefire" and stored["url"] == seed["url"]
     now = datetime.now(UTC)
     assert abs(datetime.fromisoformat(stored["created_at"]) - now) < timedelta(minutes=5)
@@ -532,19 +581,26 @@ def test_history_record_fields_for_kibana(es, indices, settings, seed_site, smtp
 # --------------------------------------------------------------------------- more delivery
 
 
-def test_throttle_holds_back_until_interval_passed(es, indices, settings, seed_site, smtp,
-                                                   tmp_path):
+def test_throttle_holds_back_until_interval_passed(es, indices, settings, seed_site, smtp, tmp_path):
     path, transport, held = send_then_hold(
-        es, indices, settings, seed_site, smtp, tmp_path, "    throttle: 30m\n",
-        item("truce-3", "Ceasefire extended", "The ceasefire was extended."))
+        es,
+        indices,
+        settings,
+        seed_site,
+        smtp,
+        tmp_path,
+        "    throttle: 30m\n",
+        item("truce-3", "Ceasefire extended", "The ceasefire was extended."),
+    )
     assert held["held"] == ["ceasefire"] and held["emails"] == 0
     move_last_send_back(es, indices, "ceasefire", minutes=31)
     assert run_alerts_once(es, indices, settings, path, transport)["sent"] == 1
     assert len(smtp.inbox.messages) == 2
 
 
-def test_crash_between_send_and_record_resends_once(es, indices, settings, seed_site, smtp,
-                                                    tmp_path, monkeypatch):
+def test_crash_between_send_and_record_resends_once(
+    es, indices, settings, seed_site, smtp, tmp_path, monkeypatch
+):
     """The documented window: accepted by SMTP, process dies before marking "sent"."""
     import pipeline.alerts.run as alerting
 

@@ -13,10 +13,9 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import FeedSpec
-from pipeline.devserver import SiteServer
 from pipeline.ingest.cycle import run_cycle
 from pipeline.ingest.feedstate import load_states
-from tests import httpserver as hs
+from tests.support import httpserver as hs
 
 ITEM_FEED = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>bad</title>'
@@ -35,7 +34,7 @@ def bad():
 def cycle(es, indices, settings, seed_site, bad_url, **overrides):
     specs = [FeedSpec(seed_site.url("feed.xml"), "Seed"), FeedSpec(bad_url, "Bad")]
     started = time.monotonic()
-    summary = run_cycle(es, indices, specs, replace(settings, **overrides))
+    summary = run_cycle(es, indices, specs, replace(settings, fetch=replace(settings.fetch, **overrides)))
     elapsed = time.monotonic() - started
     es.indices.refresh(index=f"{indices.prefix}-*")
     seed_docs = es.count(index=indices.articles, query={"term": {"feed_name": "Seed"}})["count"]
@@ -87,8 +86,9 @@ def test_feed_far_over_the_size_cap(es, indices, settings, seed_site, bad):
 
 def item_feed(bad, page_handler) -> str:
     page = bad.route("/page", page_handler)
-    return bad.route("/feed", hs.static(ITEM_FEED.format(link=page).encode(),
-                                        content_type="application/rss+xml"))
+    return bad.route(
+        "/feed", hs.static(ITEM_FEED.format(link=page).encode(), content_type="application/rss+xml")
+    )
 
 
 def test_page_in_redirect_loop(es, indices, settings, seed_site, bad):
@@ -117,17 +117,16 @@ def test_gzip_bomb_page(es, indices, settings, seed_site, bad):
 
 def test_item_pointing_at_private_address_is_refused(es, indices, settings, seed_site, tmp_path):
     # The feed host (127.0.0.2) is allowed; the item points at 127.0.0.3, which is not.
-    page_site = SiteServer(tmp_path, host="127.0.0.3").start()
+    page_site = hs.TestServer(tmp_path, host="127.0.0.3").start()
     (tmp_path / "page.html").write_text("<html><body><p>secret</p></body></html>")
     feed_dir = tmp_path / "feeds"
     feed_dir.mkdir()
     (feed_dir / "feed.xml").write_text(ITEM_FEED.format(link=page_site.url("page.html")))
-    feed_site = SiteServer(feed_dir, host="127.0.0.2").start()
-    seed_local = SiteServer(seed_site.root, host="127.0.0.2").start()
+    feed_site = hs.TestServer(feed_dir, host="127.0.0.2").start()
+    seed_local = hs.TestServer(seed_site.root, host="127.0.0.2").start()
     try:
         allow = ("127.0.0.2/32",)
-        _, state, _ = cycle(es, indices, settings, seed_local, feed_site.url("feed.xml"),
-                            allow_private=allow)
+        _, state, _ = cycle(es, indices, settings, seed_local, feed_site.url("feed.xml"), allow_private=allow)
     finally:
         for server in (page_site, feed_site, seed_local):
             server.stop()
@@ -135,4 +134,4 @@ def test_item_pointing_at_private_address_is_refused(es, indices, settings, seed
     doc = bad_article(es, indices)
     assert doc["extraction_status"] == "fetch_failed"
     assert "blocked_address" in doc["extraction_error"] and "127.0.0.3" in doc["extraction_error"]
-    assert not page_site.requests, "no request may reach the private address"
+    assert not page_site.log, "no request may reach the private address"

@@ -8,11 +8,6 @@ from pipeline.nlp.analyzer import Analyzer
 from pipeline.nlp.claims import Claim
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
-
-
 def claims(analyzer: Analyzer, text: str) -> list[Claim]:
     result = analyzer.analyze(text)
     assert result.status == "ok", result.reason
@@ -26,19 +21,22 @@ def one(found: list[Claim], cue: str) -> Claim:
 
 
 def test_direct_quote_speaker_after(analyzer: Analyzer) -> None:
-    text = ("Economy Minister Marcelo Ebrard spoke on Tuesday.\n\n"
-            "\u201cThis tariff is not justified,\u201d Ebrard said.")
+    text = (
+        "Economy Minister Marcelo Ebrard spoke on Tuesday.\n\n"
+        "\u201cThis tariff is not justified,\u201d Ebrard said."
+    )
     c = one(claims(analyzer, text), "say")
     assert c.kind == "direct"
     assert c.speaker == "Marcelo Ebrard"
     assert c.speaker_type == "PERSON"
     assert c.content.startswith("This tariff is not justified")
-    assert text[c.content_start:c.content_end] == c.content
+    assert text[c.content_start : c.content_end] == c.content
 
 
 def test_direct_quote_over_two_sentences_is_one_claim(analyzer: Analyzer) -> None:
-    text = ('"It is a big deal. This is the beginning of something new," '
-            "President Donald Trump said on Monday.")
+    text = (
+        '"It is a big deal. This is the beginning of something new," President Donald Trump said on Monday.'
+    )
     found = claims(analyzer, text)
     c = one(found, "say")
     assert c.kind == "direct"
@@ -54,8 +52,10 @@ def test_quote_introduced_by_colon(analyzer: Analyzer) -> None:
 
 
 def test_indirect_and_mixed(analyzer: Analyzer) -> None:
-    text = ('Ukrainian officials said that the talks had failed.\n'
-            'Dmitry Medvedev said the army is making "active advances" in the east.')
+    text = (
+        "Ukrainian officials said that the talks had failed.\n"
+        'Dmitry Medvedev said the army is making "active advances" in the east.'
+    )
     found = claims(analyzer, text)
     assert [c.kind for c in found] == ["indirect", "mixed"]
     assert found[0].speaker == "Ukrainian officials"
@@ -80,23 +80,29 @@ def test_passive_without_agent_has_no_speaker(analyzer: Analyzer) -> None:
 
 
 def test_pronoun_resolves_to_full_name(analyzer: Analyzer) -> None:
-    text = ("Russian Deputy Security Council Chairman Dmitry Medvedev spoke in Moscow.\n\n"
-            "Medvedev said the offensive would continue.\n\n"
-            '"Revenge is inevitable," he said.')
+    text = (
+        "Russian Deputy Security Council Chairman Dmitry Medvedev spoke in Moscow.\n\n"
+        "Medvedev said the offensive would continue.\n\n"
+        '"Revenge is inevitable," he said.'
+    )
     found = claims(analyzer, text)
     assert [c.speaker for c in found] == ["Dmitry Medvedev", "Dmitry Medvedev"]
 
 
 def test_definite_description_resolves_to_person(analyzer: Analyzer) -> None:
-    text = ("Indiana Gov. Eric Holcomb visited the school on Monday.\n\n"
-            "The governor said he was waiting for a commission to report.")
+    text = (
+        "Indiana Gov. Eric Holcomb visited the school on Monday.\n\n"
+        "The governor said he was waiting for a commission to report."
+    )
     c = one(claims(analyzer, text), "say")
     assert c.speaker == "Eric Holcomb"
 
 
 def test_narration_and_scare_quotes_are_not_claims(analyzer: Analyzer) -> None:
-    text = ('The so-called "three amigos" met in Kyiv on Monday.\n'
-            "The conflict has reached a stalemate in several regions.")
+    text = (
+        'The so-called "three amigos" met in Kyiv on Monday.\n'
+        "The conflict has reached a stalemate in several regions."
+    )
     assert claims(analyzer, text) == []
 
 
@@ -105,13 +111,16 @@ def test_negated_speech_is_not_a_claim(analyzer: Analyzer) -> None:
     assert [c for c in claims(analyzer, text) if c.cue == "say"] == []
 
 
-@pytest.mark.parametrize("text", [
-    'He said "this never ends',
-    '"Unclosed quote at the start, said the minister.',
-    'Odd "number" of "quote marks said Smith.',
-    "\u201cCurly open only, the spokesman said.",
-    "\u201d\u201d\u201c\u201c",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said "this never ends',
+        '"Unclosed quote at the start, said the minister.',
+        'Odd "number" of "quote marks said Smith.',
+        "\u201cCurly open only, the spokesman said.",
+        "\u201d\u201d\u201c\u201c",
+    ],
+)
 def test_unbalanced_quotes_do_not_crash(analyzer: Analyzer, text: str) -> None:
     result = analyzer.analyze(text + "\nThe minister said the talks would resume.")
     assert result.status in ("ok", "skipped_non_english")
@@ -122,30 +131,46 @@ def test_unbalanced_quotes_do_not_crash(analyzer: Analyzer, text: str) -> None:
 def test_claim_to_dict_fields(analyzer: Analyzer) -> None:
     c = one(claims(analyzer, "Officials said the border would reopen next week."), "say")
     d = c.to_dict()
-    assert set(d) == {"sentence", "speaker", "speaker_type", "cue", "content", "kind", "start",
-                      "end", "content_start", "content_end"}
+    assert set(d) == {
+        "sentence",
+        "speaker",
+        "speaker_type",
+        "cue",
+        "content",
+        "kind",
+        "start",
+        "end",
+        "content_start",
+        "content_end",
+    }
 
 
 def test_pronoun_respects_gender(analyzer: Analyzer) -> None:
-    text = ("Teacher Angela Roberts exhausted her sick leave, and her husband Mike Roberts "
-            "took leave.\n\n"
-            "In the fall, Angela Roberts said she would not return. She has taught for years.\n\n"
-            '"I have devoted my entire adult life to this profession," she said.')
+    text = (
+        "Teacher Angela Roberts exhausted her sick leave, and her husband Mike Roberts "
+        "took leave.\n\n"
+        "In the fall, Angela Roberts said she would not return. She has taught for years.\n\n"
+        '"I have devoted my entire adult life to this profession," she said.'
+    )
     found = [c for c in claims(analyzer, text) if c.kind == "direct"]
     assert found and found[0].speaker == "Angela Roberts"
 
 
 def test_bare_title_resolves_to_main_person(analyzer: Analyzer) -> None:
-    text = ("Sir Keir Starmer has defended accepting gifts from a donor.\n\n"
-            "The Prime Minister suggested he would continue to accept gifts.")
+    text = (
+        "Sir Keir Starmer has defended accepting gifts from a donor.\n\n"
+        "The Prime Minister suggested he would continue to accept gifts."
+    )
     found = claims(analyzer, text)
     assert [c.speaker for c in found if c.cue == "suggest"] == ["Keir Starmer"]
 
 
 def test_quote_paragraph_continues_previous_speaker(analyzer: Analyzer) -> None:
-    text = ("Palestinian negotiator Saeb Erekat said the move was the latest attempt to force "
-            "concessions.\n\n"
-            '"They wanted us on our knees. We stand tall and we will stand tall."')
+    text = (
+        "Palestinian negotiator Saeb Erekat said the move was the latest attempt to force "
+        "concessions.\n\n"
+        '"They wanted us on our knees. We stand tall and we will stand tall."'
+    )
     found = claims(analyzer, text)
     assert len(found) == 2
     assert found[1].kind == "direct"
@@ -154,8 +179,10 @@ def test_quote_paragraph_continues_previous_speaker(analyzer: Analyzer) -> None:
 
 
 def test_dateline_is_not_content(analyzer: Analyzer) -> None:
-    text = ("BEIRUT, March 7 (Reuters) - An Israeli tank crew killed a reporter in Lebanon, "
-            "according to a report published on Thursday.")
+    text = (
+        "BEIRUT, March 7 (Reuters) - An Israeli tank crew killed a reporter in Lebanon, "
+        "according to a report published on Thursday."
+    )
     c = one(claims(analyzer, text), "according to")
     assert c.content.startswith("An Israeli tank crew")
     events = analyzer.analyze(text).events
@@ -167,8 +194,7 @@ def test_question_headline_is_not_a_claim(analyzer: Analyzer) -> None:
 
 
 def test_quote_ending_in_a_nested_question_is_attributed(analyzer: Analyzer) -> None:
-    text = ("“I then heard the minister ask, quote, ‘So is the deal done?’” Smith testified. "
-            "Talks went on.")
+    text = "“I then heard the minister ask, quote, ‘So is the deal done?’” Smith testified. Talks went on."
     found = claims(analyzer, text)
     assert [(c.speaker, c.cue, c.kind) for c in found] == [("Smith", "testify", "direct")]
     assert found[0].content.startswith("I then heard the minister ask")
@@ -193,30 +219,49 @@ def test_institutions_are_sources(analyzer: Analyzer) -> None:
     assert [(c.cue, c.speaker_type) for c in found] == [("reveal", "ORG")]
 
 
-@pytest.mark.parametrize(("text", "speaker"), [
-    ("A statement from the US military said the cause of the crash was under investigation.",
-     "US military"),
-    ("A report by Amnesty International said the prisoners had been tortured.",
-     "Amnesty International"),
-    ("Another diplomat, the former US envoy to the talks, Kurt Volker, said he had been wrong.",
-     "Kurt Volker"),
-])
-def test_speaker_behind_a_document_or_an_appositive(analyzer: Analyzer, text: str,
-                                                     speaker: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "A statement from the US military said the cause of the crash was under investigation.",
+            "US military",
+        ),
+        ("A report by Amnesty International said the prisoners had been tortured.", "Amnesty International"),
+        (
+            "Another diplomat, the former US envoy to the talks, Kurt Volker, said he had been wrong.",
+            "Kurt Volker",
+        ),
+    ],
+)
+def test_speaker_behind_a_document_or_an_appositive(analyzer: Analyzer, text: str, speaker: str) -> None:
     assert [c.speaker for c in claims(analyzer, text)] == [speaker]
 
 
-@pytest.mark.parametrize(("text", "speaker", "content"), [
-    ("The ministry said in a statement that the talks would resume on Monday.",
-     "ministry", "the talks would resume on Monday"),
-    ("Jane Roe, the defendant's attorney, told reporters in a statement that her client "
-     "regretted the remarks.", "Jane Roe", "her client regretted the remarks"),
-    # parser error: the subject hangs on the auxiliary (`Chief ... has`) instead of the verb
-    ("Pakistan's Chief of Army Staff General David Miller has over the past few months "
-     "repeatedly warned that digital platforms are being exploited.", "David Miller",
-     "digital platforms are being exploited"),
-])
-def test_that_clause_and_subject_found_despite_attachment(analyzer: Analyzer, text: str,
-                                                          speaker: str, content: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        (
+            "The ministry said in a statement that the talks would resume on Monday.",
+            "ministry",
+            "the talks would resume on Monday",
+        ),
+        (
+            "Jane Roe, the defendant's attorney, told reporters in a statement that her client "
+            "regretted the remarks.",
+            "Jane Roe",
+            "her client regretted the remarks",
+        ),
+        # parser error: the subject hangs on the auxiliary (`Chief ... has`) instead of the verb
+        (
+            "Pakistan's Chief of Army Staff General David Miller has over the past few months "
+            "repeatedly warned that digital platforms are being exploited.",
+            "David Miller",
+            "digital platforms are being exploited",
+        ),
+    ],
+)
+def test_that_clause_and_subject_found_despite_attachment(
+    analyzer: Analyzer, text: str, speaker: str, content: str
+) -> None:
     found = claims(analyzer, text)
     assert [(c.speaker, c.content) for c in found] == [(speaker, content)]

@@ -10,19 +10,29 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import ROOT
 
 
 def env_for(indices, tmp_path: Path, seed_site) -> dict[str, str]:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(f"feeds:\n  - url: {seed_site.url('feed.xml')}\n    name: Seed\n")
-    return {**os.environ, "NEWSMON_INDEX_PREFIX": indices.prefix, "NEWSMON_FEEDS": str(feeds),
-            "NEWSMON_ALLOW_PRIVATE": "127.0.0.1/32"}
+    return {
+        **os.environ,
+        "NEWSMON_INDEX_PREFIX": indices.prefix,
+        "NEWSMON_FEEDS": str(feeds),
+        "NEWSMON_ALLOW_PRIVATE": "127.0.0.1/32",
+    }
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_run_once_prints_summary_and_is_idempotent(es, indices, tmp_path, seed_site):
@@ -48,9 +58,13 @@ def test_config_error_is_one_line(indices, tmp_path, seed_site):
 def test_watch_stops_cleanly_on_sigterm(es, indices, tmp_path, seed_site):
     env = env_for(indices, tmp_path, seed_site)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "watch", "--interval", "1", "--no-analyze",
-         "--no-alerts"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [sys.executable, "-m", "pipeline", "watch", "--interval", "1", "--no-analyze", "--no-alerts"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

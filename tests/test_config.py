@@ -25,11 +25,19 @@ def error_of(path: Path, loader=load_feeds) -> str:
 
 
 def test_valid_feeds_load(tmp_path: Path) -> None:
-    path = write(tmp_path, "feeds:\n  - url: https://example.org/rss\n    name: Example\n"
-                           "    tags: [world]\n    language: en\n    interval: 30\n")
+    path = write(
+        tmp_path,
+        "feeds:\n  - url: https://example.org/rss\n    name: Example\n"
+        "    tags: [world]\n    language: en\n    interval: 30\n",
+    )
     (feed,) = load_feeds(path)
     assert (feed.url, feed.name, feed.tags, feed.language, feed.interval_minutes) == (
-        "https://example.org/rss", "Example", ("world",), "en", 30)
+        "https://example.org/rss",
+        "Example",
+        ("world",),
+        "en",
+        30,
+    )
 
 
 def test_missing_field_names_it(tmp_path: Path) -> None:

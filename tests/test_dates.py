@@ -11,24 +11,27 @@ from pipeline.nlp.dates import normalize_date, parse_published
 PUB = dt.date(2025, 6, 5)  # a Thursday
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("June 2", "2025-06-02"),
-    ("on June 2", "2025-06-02"),
-    ("2 June", "2025-06-02"),
-    ("Dec. 31", "2024-12-31"),
-    ("March 3, 2024", "2024-03-03"),
-    ("on Tuesday", "2025-06-03"),
-    ("Thursday", "2025-06-05"),
-    ("last Thursday", "2025-05-29"),
-    ("yesterday", "2025-06-04"),
-    ("today", "2025-06-05"),
-    ("last week", "2025-05-26"),
-    ("2024-02-29", "2024-02-29"),
-    ("this year", None),
-    ("", None),
-    (None, None),
-    ("February 30", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("June 2", "2025-06-02"),
+        ("on June 2", "2025-06-02"),
+        ("2 June", "2025-06-02"),
+        ("Dec. 31", "2024-12-31"),
+        ("March 3, 2024", "2024-03-03"),
+        ("on Tuesday", "2025-06-03"),
+        ("Thursday", "2025-06-05"),
+        ("last Thursday", "2025-05-29"),
+        ("yesterday", "2025-06-04"),
+        ("today", "2025-06-05"),
+        ("last week", "2025-05-26"),
+        ("2024-02-29", "2024-02-29"),
+        ("this year", None),
+        ("", None),
+        (None, None),
+        ("February 30", None),
+    ],
+)
 def test_normalize(text: str | None, expected: str | None) -> None:
     assert normalize_date(text, PUB) == expected
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.nlp.context import load_model
 from pipeline.nlp.embedcache import EmbeddingCache, embed_layer
+from pipeline.nlp.model import load_model
 
 ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
 TRICKY = [
-    "I can't say we're gonna win, she said.",          # tokenizer exceptions with own norms
-    "U.S.-led talks (in Geneva)ended;no deal.",        # tokens with and without a following space
+    "I can't say we're gonna win, she said.",  # tokenizer exceptions with own norms
+    "U.S.-led talks (in Geneva)ended;no deal.",  # tokens with and without a following space
     "  Two  spaces\n\nand a newline, then 'quotes'.",  # whitespace tokens
 ]
 
@@ -25,8 +25,11 @@ def test_cached_tok2vec_gives_the_same_vectors() -> None:
     plain, cached = load_model(), load_model(cache_embeddings=True)
     assert plain is not cached
     for _ in range(2):  # the second pass reads every row from the cache
-        for a, b in zip(plain.pipe(texts(), disable=["parser", "ner"]),
-                        cached.pipe(texts(), disable=["parser", "ner"]), strict=True):
+        for a, b in zip(
+            plain.pipe(texts(), disable=["parser", "ner"]),
+            cached.pipe(texts(), disable=["parser", "ner"]),
+            strict=True,
+        ):
             assert a.tensor.shape == b.tensor.shape
             assert np.abs(a.tensor - b.tensor).max() < 1e-4
             assert [t.tag_ for t in a] == [t.tag_ for t in b]

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.config import FeedSpec
 from pipeline.ingest.cycle import run_cycle
-from pipeline.nlp.analyzer import Analyzer
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
 
 
 def count(es, index: str, query: dict | None = None) -> int:
     return es.count(index=index, query=query or {"match_all": {}})["count"]
 
 
-def test_seed_claims_and_events_are_indexed_with_article_fields(es, indices, settings, seed_site,
-                                                                analyzer):
+def test_seed_claims_and_events_are_indexed_with_article_fields(es, indices, settings, seed_site, analyzer):
     specs = [FeedSpec(seed_site.url("feed.xml"), "Seed")]
     summary = run_cycle(es, indices, specs, settings, analyzer)
     es.indices.refresh(index=f"{indices.prefix}-*")
@@ -32,19 +23,32 @@ def test_seed_claims_and_events_are_indexed_with_article_fields(es, indices, set
     assert {"talks", "ceasefire", "prisoner_exchange"} <= set(article["event_types"])
     assert "Dmitry Medvedev" in article["speakers"]
 
-    claims = es.search(index=indices.claims, size=100,
-                       query={"term": {"article_id": article["article_id"]}})["hits"]["hits"]
+    claims = es.search(index=indices.claims, size=100, query={"term": {"article_id": article["article_id"]}})[
+        "hits"
+    ]["hits"]
     medvedev = [c["_source"] for c in claims if c["_source"]["speaker"] == "Dmitry Medvedev"]
     assert medvedev and medvedev[0]["url"] == article["url"]
     assert medvedev[0]["title"] == article["title"] and medvedev[0]["source"] == article["source"]
     assert medvedev[0]["indexed_at"] == article["indexed_at"]
 
-    negated = count(es, indices.events, {"bool": {"filter": [
-        {"term": {"type": "ceasefire"}}, {"term": {"status": "negated"}},
-        {"term": {"article_id": article["article_id"]}}]}})
+    negated = count(
+        es,
+        indices.events,
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"type": "ceasefire"}},
+                    {"term": {"status": "negated"}},
+                    {"term": {"article_id": article["article_id"]}},
+                ]
+            }
+        },
+    )
     assert negated >= 1
-    talks = es.search(index=indices.events, query={"bool": {"filter": [
-        {"term": {"type": "talks"}}, {"term": {"date": "2025-06-02"}}]}})["hits"]["hits"]
+    talks = es.search(
+        index=indices.events,
+        query={"bool": {"filter": [{"term": {"type": "talks"}}, {"term": {"date": "2025-06-02"}}]}},
+    )["hits"]["hits"]
     assert talks and talks[0]["_source"]["location"] == "Istanbul"
 
     # A re-run (feed changed, so entries are seen again) adds nothing.

@@ -10,8 +10,9 @@ import pytest
 
 from pipeline.nlp import entityhead
 from pipeline.nlp.analyzer import Analyzer
-from pipeline.nlp.context import load_model, split_paragraphs, split_sentences
 from pipeline.nlp.entityhead import EntityHead, model_signature
+from pipeline.nlp.model import load_model
+from pipeline.nlp.segment import split_paragraphs, split_sentences
 
 EVAL = Path(__file__).resolve().parent / "eval"
 LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "DATE")
@@ -64,8 +65,7 @@ def test_head_refuses_weights_of_another_model(tmp_path: Path) -> None:
     assert np.array_equal(reloaded.w1, head.w1) and reloaded.classes == head.classes
 
 
-def test_analyzer_falls_back_to_spacy_ner_without_a_usable_head(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_analyzer_falls_back_to_spacy_ner_without_a_usable_head(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(entityhead, "HEAD_FILE", "no-such-head.npz")
     analyzer = Analyzer()
     assert analyzer.entities == "spacy"

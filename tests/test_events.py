@@ -10,11 +10,6 @@ from pipeline.nlp.analyzer import Analyzer
 from pipeline.nlp.events import Event
 
 
-@pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
-
-
 def events(analyzer: Analyzer, text: str, published: dt.date | None = None) -> list[Event]:
     result = analyzer.analyze(text, published)
     assert result.status == "ok", result.reason
@@ -37,18 +32,22 @@ def test_talks_with_place_date_actors(analyzer: Analyzer) -> None:
     assert {"Russia", "Ukraine"} <= set(e.actors)
     assert e.cameo == "04"
     assert e.country == "Turkey"
-    assert text[e.start:e.end] == e.trigger
+    assert text[e.start : e.end] == e.trigger
 
 
 def test_negated_ceasefire(analyzer: Analyzer) -> None:
-    e = of_type(events(analyzer, "However, the talks ended without a breakthrough on a ceasefire."),
-                "ceasefire")
+    e = of_type(
+        events(analyzer, "However, the talks ended without a breakthrough on a ceasefire."), "ceasefire"
+    )
     assert e.status == "negated"
 
 
 def test_planned_by_modal_and_prospect(analyzer: Analyzer) -> None:
-    found = events(analyzer, "The deal would see the release of wounded prisoners.\n"
-                             "The prospect of a third round of talks in June has raised hopes.")
+    found = events(
+        analyzer,
+        "The deal would see the release of wounded prisoners.\n"
+        "The prospect of a third round of talks in June has raised hopes.",
+    )
     assert of_type(found, "prisoner_exchange").status == "planned"
     assert of_type(found, "talks").status == "planned"
 
@@ -78,15 +77,29 @@ def test_threat_is_planned(analyzer: Analyzer) -> None:
 
 def test_event_to_dict_fields(analyzer: Analyzer) -> None:
     e = of_type(events(analyzer, "Protesters held a rally in London on Saturday."), "protest")
-    assert set(e.to_dict()) == {"type", "trigger", "sentence", "actors", "location", "date_text",
-                                "date", "status", "cameo", "country", "start", "end"}
+    assert set(e.to_dict()) == {
+        "type",
+        "trigger",
+        "sentence",
+        "actors",
+        "location",
+        "date_text",
+        "date",
+        "status",
+        "cameo",
+        "country",
+        "start",
+        "end",
+    }
     assert e.location == "London"
 
 
 def test_city_reference_and_city_of(analyzer: Analyzer) -> None:
-    text = ("Explosions were heard in Kyiv on Sunday.\n\n"
-            "The intense aerial assault damaged buildings across the Ukrainian capital.\n\n"
-            "Another missile struck the city of Bila Tserkva.")
+    text = (
+        "Explosions were heard in Kyiv on Sunday.\n\n"
+        "The intense aerial assault damaged buildings across the Ukrainian capital.\n\n"
+        "Another missile struck the city of Bila Tserkva."
+    )
     found = events(analyzer, text)
     assault = [e for e in found if e.trigger == "aerial assault"]
     assert assault and assault[0].location == "Kyiv"
@@ -95,9 +108,12 @@ def test_city_reference_and_city_of(analyzer: Analyzer) -> None:
 
 
 def test_status_cues(analyzer: Analyzer) -> None:
-    found = events(analyzer, "The tariffs are set to take effect on March 12.\n"
-                             "Preliminary reports do not indicate it was caused by enemy fire.\n"
-                             "Strong tornadoes are possible across the central states on Friday.")
+    found = events(
+        analyzer,
+        "The tariffs are set to take effect on March 12.\n"
+        "Preliminary reports do not indicate it was caused by enemy fire.\n"
+        "Strong tornadoes are possible across the central states on Friday.",
+    )
     assert of_type(found, "sanction").status == "planned"
     assert of_type(found, "attack").status == "negated"
     assert of_type(found, "accident").status == "planned"
@@ -108,58 +124,78 @@ def test_background_event_with_year_is_skipped(analyzer: Analyzer) -> None:
     assert [e for e in found if e.trigger == "annexation"] == []
 
 
-@pytest.mark.parametrize(("text", "etype", "place"), [
-    # a proper name headed by a place noun, even when the recogniser calls it a person
-    ("The United Nations delivered food aid in the Zamzam camp on Tuesday.", "aid", "Zamzam camp"),
-    ("Officials said a bus crashed in Helmand province on Monday, killing 12 people.",
-     "accident", "Helmand"),
-    # the destination of a motion verb joined to the trigger
-    ("The government released 20 prisoners and flew them to Oman on Friday.",
-     "prisoner_exchange", "Oman"),
-    ("The foreign minister travelled to Geneva for talks with his Iranian counterpart.",
-     "talks", "Geneva"),
-    # a possessive place is the venue of a protest
-    ("Thousands joined Serbia's largest protest in decades on Saturday.", "protest", "Serbia"),
-])
+@pytest.mark.parametrize(
+    ("text", "etype", "place"),
+    [
+        # a proper name headed by a place noun, even when the recogniser calls it a person
+        ("The United Nations delivered food aid in the Zamzam camp on Tuesday.", "aid", "Zamzam camp"),
+        (
+            "Officials said a bus crashed in Helmand province on Monday, killing 12 people.",
+            "accident",
+            "Helmand",
+        ),
+        # the destination of a motion verb joined to the trigger
+        (
+            "The government released 20 prisoners and flew them to Oman on Friday.",
+            "prisoner_exchange",
+            "Oman",
+        ),
+        (
+            "The foreign minister travelled to Geneva for talks with his Iranian counterpart.",
+            "talks",
+            "Geneva",
+        ),
+        # a possessive place is the venue of a protest
+        ("Thousands joined Serbia's largest protest in decades on Saturday.", "protest", "Serbia"),
+    ],
+)
 def test_location_patterns(analyzer: Analyzer, text: str, etype: str, place: str) -> None:
     e = of_type(events(analyzer, text), etype)
     assert e.location is not None and place in e.location, e
 
 
 def test_possessive_actor_is_not_the_place_of_an_attack(analyzer: Analyzer) -> None:
-    e = of_type(events(analyzer, "Russia's attack on the port city of Odesa killed four people."),
-                "attack")
+    e = of_type(events(analyzer, "Russia's attack on the port city of Odesa killed four people."), "attack")
     assert e.location != "Russia"
 
 
-@pytest.mark.parametrize(("text", "etype"), [
-    ("Soldiers opened fire on the crowd outside the ministry.", "attack"),
-    ("A patrol fired at the journalists from a hill.", "attack"),
-    ("Witnesses heard a burst of shots from a machine gun.", "attack"),
-    ("Artillery fire hit the village overnight.", "attack"),
-    ("Three officers were wounded when gunmen stormed the checkpoint.", "attack"),
-    ("The committee opened a public hearing on the bribery case.", "legal_action"),
-    ("Officials described a phone conversation between the two presidents.", "talks"),
-    ("The governor tapped a former general as his chief of staff.", "leadership_change"),
-])
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("Soldiers opened fire on the crowd outside the ministry.", "attack"),
+        ("A patrol fired at the journalists from a hill.", "attack"),
+        ("Witnesses heard a burst of shots from a machine gun.", "attack"),
+        ("Artillery fire hit the village overnight.", "attack"),
+        ("Three officers were wounded when gunmen stormed the checkpoint.", "attack"),
+        ("The committee opened a public hearing on the bribery case.", "legal_action"),
+        ("Officials described a phone conversation between the two presidents.", "talks"),
+        ("The governor tapped a former general as his chief of staff.", "leadership_change"),
+    ],
+)
 def test_more_trigger_words(analyzer: Analyzer, text: str, etype: str) -> None:
     assert of_type(events(analyzer, text), etype)
 
 
-@pytest.mark.parametrize("text", [
-    "The minister came under fire for his remarks about pensions.",   # criticism, not shooting
-    "The company fired its chief executive on Monday.",               # dismissal
-    "She took a shot at the title but lost in the final.",            # an attempt
-    "A fire broke out in an apartment block.",                       # not an attack
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister came under fire for his remarks about pensions.",  # criticism, not shooting
+        "The company fired its chief executive on Monday.",  # dismissal
+        "She took a shot at the title but lost in the final.",  # an attempt
+        "A fire broke out in an apartment block.",  # not an attack
+    ],
+)
 def test_non_violent_senses_are_not_attacks(analyzer: Analyzer, text: str) -> None:
     assert not [e for e in events(analyzer, text) if e.type == "attack"]
 
 
-@pytest.mark.parametrize("text", [
-    "The army did not comment about the attack on the convoy.",
-    "Investigators could not establish the cause of the explosion at the depot.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The army did not comment about the attack on the convoy.",
+        "Investigators could not establish the cause of the explosion at the depot.",
+    ],
+)
 def test_topic_of_a_negated_verb_still_occurred(analyzer: Analyzer, text: str) -> None:
     e = of_type(events(analyzer, text), "attack")
     assert e.status == "occurred", e
@@ -186,33 +222,40 @@ def test_vow_to_strike_back_is_a_threat(analyzer: Analyzer) -> None:
 
 
 def test_re_mentioned_attack_keeps_its_attacker(analyzer: Analyzer) -> None:
-    text = ("Russia launched a massive missile attack on Kyiv overnight.\n\n"
-            "Mayor Vitali Klitschko visited a hospital in the morning.\n\n"
-            "President Volodymyr Zelensky spoke with Emmanuel Macron by phone.\n\n"
-            "Police said the attack damaged a school and two hospitals.")
+    text = (
+        "Russia launched a massive missile attack on Kyiv overnight.\n\n"
+        "Mayor Vitali Klitschko visited a hospital in the morning.\n\n"
+        "President Volodymyr Zelensky spoke with Emmanuel Macron by phone.\n\n"
+        "Police said the attack damaged a school and two hospitals."
+    )
     attacks = [e for e in events(analyzer, text) if e.type == "attack"]
     assert len(attacks) == 2
     assert all("Russia" in e.actors for e in attacks), attacks
 
 
 def test_actor_lists_stay_short(analyzer: Analyzer) -> None:
-    names = ", ".join(f"Minister {n}" for n in ("Adams", "Brown", "Clark", "Davis", "Evans",
-                                                 "Frank", "Green", "Hill", "Irwin", "Jones"))
+    names = ", ".join(
+        f"Minister {n}"
+        for n in ("Adams", "Brown", "Clark", "Davis", "Evans", "Frank", "Green", "Hill", "Irwin", "Jones")
+    )
     text = f"{names} and their deputies met in Vienna for talks on Monday."
     assert len(of_type(events(analyzer, text), "talks").actors) <= 8
 
 
-@pytest.mark.parametrize(("text", "etype"), [
-    ("The former mayor pleaded guilty to fraud charges on Friday.", "legal_action"),
-    ("He faces criminal charges in three states.", "legal_action"),
-    ("Prosecutors re-opened the investigation into the bank last month.", "legal_action"),
-    ("His sentencing is scheduled for March.", "legal_action"),
-    ("The government nationalised the oil industry in 1976.", "policy"),
-    ("Lawmakers withdrew the extradition bill after weeks of protests.", "policy"),
-    ("Troops laid siege to the town for three weeks.", "attack"),
-    ("The opposition called for his removal from power.", "leadership_change"),
-    ("The rebel commander was released from prison on Monday.", "prisoner_exchange"),
-])
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("The former mayor pleaded guilty to fraud charges on Friday.", "legal_action"),
+        ("He faces criminal charges in three states.", "legal_action"),
+        ("Prosecutors re-opened the investigation into the bank last month.", "legal_action"),
+        ("His sentencing is scheduled for March.", "legal_action"),
+        ("The government nationalised the oil industry in 1976.", "policy"),
+        ("Lawmakers withdrew the extradition bill after weeks of protests.", "policy"),
+        ("Troops laid siege to the town for three weeks.", "attack"),
+        ("The opposition called for his removal from power.", "leadership_change"),
+        ("The rebel commander was released from prison on Monday.", "prisoner_exchange"),
+    ],
+)
 def test_general_news_vocabulary(analyzer: Analyzer, text: str, etype: str) -> None:
     assert of_type(events(analyzer, text), etype)
 
@@ -225,22 +268,26 @@ def test_demonstrate_that_is_not_a_protest(analyzer: Analyzer) -> None:
 def test_country_modifier_is_the_venue_of_protests_only(analyzer: Analyzer) -> None:
     e = of_type(events(analyzer, "Hong Kong protests spread to the airport on Monday."), "protest")
     assert e.location == "Hong Kong"
-    e = of_type(events(analyzer, "Beijing's strategy for ending the protests has failed."),
-                "protest")
+    e = of_type(events(analyzer, "Beijing's strategy for ending the protests has failed."), "protest")
     assert e.location != "Beijing"
 
 
 def test_march_through_a_city_locates_the_protest(analyzer: Analyzer) -> None:
-    text = ("Thousands of people marched through central Belgrade on Saturday in one of the "
-            "largest protests against the government in years.")
+    text = (
+        "Thousands of people marched through central Belgrade on Saturday in one of the "
+        "largest protests against the government in years."
+    )
     assert of_type(events(analyzer, text), "protest").location == "Belgrade"
 
 
-@pytest.mark.parametrize("text", [
-    "The tank fired two rounds at the hill.",
-    "The reporters came under fire from a heavy machine gun.",
-    "Witnesses remembered the machine gun fire.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The tank fired two rounds at the hill.",
+        "The reporters came under fire from a heavy machine gun.",
+        "Witnesses remembered the machine gun fire.",
+    ],
+)
 def test_fire_as_shooting(analyzer: Analyzer, text: str) -> None:
     assert of_type(events(analyzer, text), "attack")
 

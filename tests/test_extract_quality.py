@@ -7,14 +7,11 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from pipeline.nlp.analyzer import Analyzer, run_jsonl
-
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT / "tests" / "eval"
+from tests.support.paths import EVAL, ROOT
 
 # Reached on each gold set when these floors were set, minus about 0.03. `dev` is the
 # original gold; `extra` a second annotator's, used for tuning after a first blind
@@ -51,27 +48,27 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> Analyzer:
-    return Analyzer()
-
-
-@pytest.fixture(scope="module")
 def scores() -> dict[str, dict]:
     """score.py totals per gold set, each run as the measurement runs it (a subprocess)."""
     cmd = f"{sys.executable} -m pipeline.nlp.analyzer"
     out = {}
     for name in FLOORS:
         proc = subprocess.run(
-            [sys.executable, str(EVAL / "score.py"), "--gold", str(EVAL / name), "--pred-cmd",
-             cmd, "--json"],
-            cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+            [sys.executable, str(EVAL / "score.py"), "--gold", str(EVAL / name), "--pred-cmd", cmd, "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
 
-@pytest.mark.parametrize(("gold", "section", "metric"),
-                         sorted((g, s, m) for g, floors in FLOORS.items() for s, m in floors))
+@pytest.mark.parametrize(
+    ("gold", "section", "metric"), sorted((g, s, m) for g, floors in FLOORS.items() for s, m in floors)
+)
 def test_scores_above_floor(scores: dict, gold: str, section: str, metric: str) -> None:
     totals = scores[gold]
     assert totals["articles_answered"] == totals["articles"]
@@ -92,9 +89,11 @@ def test_empty_text(analyzer: Analyzer) -> None:
 
 
 def test_non_english_is_skipped(analyzer: Analyzer) -> None:
-    german = ("Die Bundesregierung hat am Dienstag neue Maßnahmen beschlossen, die nach Angaben "
-              "des Ministeriums im kommenden Jahr in Kraft treten sollen. Der Minister sagte, "
-              "man werde die Lage genau beobachten.")
+    german = (
+        "Die Bundesregierung hat am Dienstag neue Maßnahmen beschlossen, die nach Angaben "
+        "des Ministeriums im kommenden Jahr in Kraft treten sollen. Der Minister sagte, "
+        "man werde die Lage genau beobachten."
+    )
     assert analyzer.analyze(german).status == "skipped_non_english"
     chinese = "国务院新闻办公室今天举行新闻发布会，介绍经济运行情况。" * 10
     assert analyzer.analyze(chinese).status == "skipped_non_english"
@@ -104,8 +103,10 @@ def test_non_english_is_skipped(analyzer: Analyzer) -> None:
 
 
 def test_huge_text_is_truncated_in_bounded_time(analyzer: Analyzer) -> None:
-    para = ("Officials said the talks in Geneva would resume on Monday, according to the "
-            "ministry. \u201cWe are ready,\u201d the minister said.\n")
+    para = (
+        "Officials said the talks in Geneva would resume on Monday, according to the "
+        "ministry. \u201cWe are ready,\u201d the minister said.\n"
+    )
     text = para * (2_000_000 // len(para) + 1)
     start = time.perf_counter()
     result = analyzer.analyze(text)
@@ -127,9 +128,11 @@ def test_huge_single_line_without_punctuation(analyzer: Analyzer) -> None:
 
 
 def test_html_remnants_and_garbage_do_not_crash(analyzer: Analyzer) -> None:
-    text = ('<div class="x"><p>The minister said <b>the talks</b> failed.</p>'
-            "<script>var a = '\"';</script>\n\u201c\u201c\"\"\" unclosed said he\n"
-            "\x00\ufffd 12345 %%% the attack on Kyiv killed 3 people, police said.")
+    text = (
+        '<div class="x"><p>The minister said <b>the talks</b> failed.</p>'
+        '<script>var a = \'"\';</script>\n\u201c\u201c""" unclosed said he\n'
+        "\x00\ufffd 12345 %%% the attack on Kyiv killed 3 people, police said."
+    )
     result = analyzer.analyze(text)
     assert result.status == "ok"
     assert all("<" not in c.content for c in result.claims)
@@ -139,10 +142,10 @@ def test_offsets_point_into_the_text(analyzer: Analyzer) -> None:
     text = (EVAL / "seed" / "medvedev_istanbul.txt").read_text(encoding="utf-8")
     result = analyzer.analyze(text)
     for c in result.claims:
-        assert text[c.start:c.end] == c.sentence
-        assert text[c.content_start:c.content_end] == c.content
+        assert text[c.start : c.end] == c.sentence
+        assert text[c.content_start : c.content_end] == c.content
     for e in result.events:
-        assert text[e.start:e.end] == e.trigger
+        assert text[e.start : e.end] == e.trigger
     assert "Dmitry Medvedev" in result.entities["persons"]
 
 
@@ -156,13 +159,19 @@ def test_analyze_many_matches_analyze(analyzer: Analyzer) -> None:
 
 
 def test_run_jsonl_reports_bad_lines_and_goes_on() -> None:
-    lines = "\n".join([
-        json.dumps({"id": "a", "text": "The minister said the talks failed.",
-                    "published": "2025-06-05"}),
-        "{not json",
-        json.dumps({"id": "c", "text": 42}),
-        json.dumps({"id": "d", "text": "", "published": None}),
-    ]) + "\n"
+    lines = (
+        "\n".join(
+            [
+                json.dumps(
+                    {"id": "a", "text": "The minister said the talks failed.", "published": "2025-06-05"}
+                ),
+                "{not json",
+                json.dumps({"id": "c", "text": 42}),
+                json.dumps({"id": "d", "text": "", "published": None}),
+            ]
+        )
+        + "\n"
+    )
     out = io.StringIO()
     assert run_jsonl(io.StringIO(lines), out) == 0
     rows = [json.loads(x) for x in out.getvalue().splitlines()]

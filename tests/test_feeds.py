@@ -6,18 +6,17 @@ import gzip
 from datetime import UTC, datetime, timedelta
 
 from pipeline.config import FeedSpec
-from pipeline.ingest.feeds import (
+from pipeline.ingest.feeds import entries_from, parse_feed_document
+from pipeline.ingest.feedstate import (
     conditional_headers,
-    entries_from,
     initial_state,
     is_due,
-    parse_feed_document,
     record_failure,
     record_success,
 )
 from pipeline.ingest.opml import opml_feeds
 from pipeline.ingest.urls import article_id, canonical_url
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 SPEC = FeedSpec("https://news.example/feed.xml", "Example", ("world",), "en")
 

@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fetch.client import (
-    Fetcher,
-    FetchPolicy,
-    FetchResult,
-    decode_body,
-    fetch_many_sync,
-    is_public_address,
-)
-from tests.httpserver import (
+from pipeline.fetch.charset import decode_body
+from pipeline.fetch.client import Fetcher, FetchPolicy, FetchResult
+from pipeline.fetch.guard import is_public_address
+from tests.support.fetching import fetch_many_sync
+from tests.support.httpserver import (
     TestServer,
     big,
     chunked,
@@ -35,8 +31,14 @@ from tests.httpserver import (
 )
 
 LOCAL = ("127.0.0.0/8",)
-FAST = FetchPolicy(connect_timeout=1.0, total_timeout=3.0, retries=0, backoff_base=0.01,
-                   allow_private=LOCAL)
+FAST = FetchPolicy(
+    connect_timeout=1.0,
+    total_timeout=3.0,
+    retries=0,
+    backoff_base=0.01,
+    allow_private=LOCAL,
+    per_host_delay=0.0,
+)
 
 
 @pytest.fixture
@@ -45,13 +47,13 @@ def server() -> Iterator[TestServer]:
         yield srv
 
 
-def fetch(url: str, policy: FetchPolicy = FAST, headers: dict[str, str] | None = None
-          ) -> FetchResult:
+def fetch(url: str, policy: FetchPolicy = FAST, headers: dict[str, str] | None = None) -> FetchResult:
     return fetch_many_sync([(url, headers)], policy)[0]
 
 
-def fetch_all(requests: Sequence[tuple[str, dict[str, str] | None]],
-              policy: FetchPolicy = FAST) -> list[FetchResult]:
+def fetch_all(
+    requests: Sequence[tuple[str, dict[str, str] | None]], policy: FetchPolicy = FAST
+) -> list[FetchResult]:
     return fetch_many_sync(requests, policy)
 
 
@@ -95,8 +97,15 @@ def test_empty_200(server: TestServer) -> None:
 
 
 def test_invalid_urls_never_raise() -> None:
-    for bad in ("", "not a url", "ftp://example.org/x", "file:///etc/passwd", "http://",
-                "javascript:alert(1)", "http://exa mple.org/"):
+    for bad in (
+        "",
+        "not a url",
+        "ftp://example.org/x",
+        "file:///etc/passwd",
+        "http://",
+        "javascript:alert(1)",
+        "http://exa mple.org/",
+    ):
         r = fetch(bad)
         assert r.error_kind == "invalid_url", (bad, r)
         assert not r.ok and r.attempts == 0
@@ -107,8 +116,7 @@ def test_invalid_urls_never_raise() -> None:
 
 def test_500_is_retried_then_reported(server: TestServer) -> None:
     url = server.route("/boom", status(500, b"oops"))
-    r = fetch(url, FetchPolicy(retries=2, backoff_base=0.01, total_timeout=3.0,
-                               allow_private=LOCAL))
+    r = fetch(url, FetchPolicy(retries=2, backoff_base=0.01, total_timeout=3.0, allow_private=LOCAL))
     assert server.hits("/boom") == 3 and r.attempts == 3
     assert r.status == 500 and r.error_kind == "http_status" and not r.ok
     assert r.body == b"oops"
@@ -125,8 +133,7 @@ def test_503_then_success(server: TestServer) -> None:
         else:
             ok(req, out)
 
-    r = fetch(server.route("/flaky", flaky),
-              FetchPolicy(retries=2, backoff_base=0.01, allow_private=LOCAL))
+    r = fetch(server.route("/flaky", flaky), FetchPolicy(retries=2, backoff_base=0.01, allow_private=LOCAL))
     assert r.ok and r.body == b"fine" and r.attempts == 2
 
 
@@ -149,8 +156,9 @@ def test_connection_refused_is_retried() -> None:
 
 def test_server_never_answers_times_out(server: TestServer) -> None:
     url = server.route("/hang", hang(30))
-    policy = FetchPolicy(total_timeout=1.0, connect_timeout=0.5, retries=2, backoff_base=0.01,
-                         allow_private=LOCAL)
+    policy = FetchPolicy(
+        total_timeout=1.0, connect_timeout=0.5, retries=2, backoff_base=0.01, allow_private=LOCAL
+    )
     t0 = time.monotonic()
     r = fetch(url, policy)
     took = time.monotonic() - t0
@@ -220,10 +228,10 @@ def test_gzip_and_deflate_decoded(server: TestServer) -> None:
     import zlib
 
     text = "<p>" + "news " * 2000 + "</p>"
-    url_gz = server.route("/gz", static(gzip.compress(text.encode()),
-                                        headers=[("Content-Encoding", "gzip")]))
-    url_zl = server.route("/zl", static(zlib.compress(text.encode()),
-                                        headers=[("Content-Encoding", "deflate")]))
+    url_gz = server.route("/gz", static(gzip.compress(text.encode()), headers=[("Content-Encoding", "gzip")]))
+    url_zl = server.route(
+        "/zl", static(zlib.compress(text.encode()), headers=[("Content-Encoding", "deflate")])
+    )
     raw = zlib.compressobj(wbits=-15)
     raw_body = raw.compress(text.encode()) + raw.flush()
     url_raw = server.route("/raw", static(raw_body, headers=[("Content-Encoding", "deflate")]))
@@ -232,8 +240,9 @@ def test_gzip_and_deflate_decoded(server: TestServer) -> None:
 
 
 def test_corrupt_gzip_is_decompression_error(server: TestServer) -> None:
-    url = server.route("/badgz", static(b"\x1f\x8bnot really gzip at all",
-                                        headers=[("Content-Encoding", "gzip")]))
+    url = server.route(
+        "/badgz", static(b"\x1f\x8bnot really gzip at all", headers=[("Content-Encoding", "gzip")])
+    )
     r = fetch(url)
     assert r.error_kind == "decompression" and r.status == 200 and not r.ok
 
@@ -272,8 +281,9 @@ def test_too_many_redirects(server: TestServer) -> None:
 def test_redirect_to_blocked_address(server: TestServer) -> None:
     # 127.0.0.1 is allowed, the redirect target 127.0.0.2 / ::1 / 169.254.169.254 are not.
     policy = FetchPolicy(allow_private=("127.0.0.1/32",), total_timeout=3.0)
-    for n, target in enumerate(("http://127.0.0.2/admin", "http://[::1]:80/",
-                                "http://169.254.169.254/latest/meta-data/")):
+    for n, target in enumerate(
+        ("http://127.0.0.2/admin", "http://[::1]:80/", "http://169.254.169.254/latest/meta-data/")
+    ):
         url = server.route(f"/jump{n}", redirect(target))
         r = fetch(url, policy)
         assert r.error_kind == "blocked_address", r
@@ -308,11 +318,27 @@ def test_allow_private_by_hostname(server: TestServer) -> None:
     assert r.ok and r.body == b"by name"
 
 
-@pytest.mark.parametrize("host", [
-    "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::]", "0.0.0.0", "2130706433",
-    "127.1", "10.0.0.1", "192.168.1.1", "169.254.169.254", "[fe80::1]", "[fc00::1]",
-    "224.0.0.1", "[2002:7f00:1::1]", "[64:ff9b::a00:1]", "100.64.0.1",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[::]",
+        "0.0.0.0",
+        "2130706433",
+        "127.1",
+        "10.0.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "[fe80::1]",
+        "[fc00::1]",
+        "224.0.0.1",
+        "[2002:7f00:1::1]",
+        "[64:ff9b::a00:1]",
+        "100.64.0.1",
+    ],
+)
 def test_non_public_addresses_refused(host: str) -> None:
     r = fetch(f"http://{host}:9/x", FetchPolicy(connect_timeout=0.5, total_timeout=2.0))
     assert r.error_kind == "blocked_address", (host, r)
@@ -330,8 +356,12 @@ def test_connects_to_the_checked_ip_and_checks_every_answer(server: TestServer) 
 
     async def main() -> list[FetchResult]:
         async with Fetcher(FAST, resolver=resolver) as f:
-            return await f.fetch_many([(f"http://news.test:{server.port}/dns", None),
-                                       (f"http://mixed.test:{server.port}/dns", None)])
+            return await f.fetch_many(
+                [
+                    (f"http://news.test:{server.port}/dns", None),
+                    (f"http://mixed.test:{server.port}/dns", None),
+                ]
+            )
 
     ok, mixed = asyncio.run(main())
     assert ok.ok and ok.body == b"via checked ip"
@@ -353,14 +383,17 @@ def test_is_public_address() -> None:
 
 # --- charset ---------------------------------------------------------------------------------
 
-FRENCH = ("Le gouvernement a annoncé jeudi une réforme « ambitieuse » du système électoral, "
-          "présentée comme la première étape d’un dialogue élargi avec l’opposition. "
-          "Les députés débattront du texte dès la semaine prochaine à l’Assemblée.")
-RUSSIAN = ("Правительство объявило в четверг о масштабной реформе избирательной системы. "
-           "Депутаты начнут обсуждение законопроекта на следующей неделе, сообщили в пресс-"
-           "службе парламента. Оппозиция назвала инициативу преждевременной.")
-CHINESE = ("政府周四宣布了一项雄心勃勃的选举制度改革，"
-           "反对派称这一举措为时过早。议会将于下周开始辩论。")
+FRENCH = (
+    "Le gouvernement a annoncé jeudi une réforme « ambitieuse » du système électoral, "
+    "présentée comme la première étape d’un dialogue élargi avec l’opposition. "
+    "Les députés débattront du texte dès la semaine prochaine à l’Assemblée."
+)
+RUSSIAN = (
+    "Правительство объявило в четверг о масштабной реформе избирательной системы. "
+    "Депутаты начнут обсуждение законопроекта на следующей неделе, сообщили в пресс-"
+    "службе парламента. Оппозиция назвала инициативу преждевременной."
+)
+CHINESE = "政府周四宣布了一项雄心勃勃的选举制度改革，反对派称这一举措为时过早。议会将于下周开始辩论。"
 
 
 def test_undeclared_cp1252_and_cp1251(server: TestServer) -> None:
@@ -399,11 +432,16 @@ def test_decode_body_declarations() -> None:
     assert decode_body("“quoted”".encode("cp1252"), "text/plain; charset=ISO-8859-1") == "“quoted”"
 
 
-@pytest.mark.parametrize("body,ctype", [
-    (b"", None), (b"\xff\xfe\xfd", "text/html; charset=bogus-charset"),
-    (bytes(range(256)) * 20, "text/html; charset=utf-8"), (b"\x00\x01", "charset="),
-    (b"<meta charset=\"\">\x81\x82", None),
-])
+@pytest.mark.parametrize(
+    "body,ctype",
+    [
+        (b"", None),
+        (b"\xff\xfe\xfd", "text/html; charset=bogus-charset"),
+        (bytes(range(256)) * 20, "text/html; charset=utf-8"),
+        (b"\x00\x01", "charset="),
+        (b'<meta charset="">\x81\x82', None),
+    ],
+)
 def test_decode_body_never_raises(body: bytes, ctype: str | None) -> None:
     assert isinstance(decode_body(body, ctype), str)
 
@@ -413,7 +451,7 @@ def test_decode_body_never_raises(body: bytes, ctype: str | None) -> None:
 
 def test_per_host_concurrency_respected(server: TestServer) -> None:
     url = server.route("/slow", slow(0.2))
-    policy = FetchPolicy(per_host_concurrency=2, concurrency=16, allow_private=LOCAL)
+    policy = FetchPolicy(per_host_concurrency=2, concurrency=16, allow_private=LOCAL, per_host_delay=0.0)
     results = fetch_all([(f"{url}?n={i}", None) for i in range(8)], policy)
     assert all(r.ok for r in results)
     assert server.max_concurrent == 2
@@ -422,8 +460,9 @@ def test_per_host_concurrency_respected(server: TestServer) -> None:
 def test_global_concurrency_respected(server: TestServer) -> None:
     url = server.route("/slow", slow(0.2))
     other = f"http://localhost:{server.port}/slow"  # another host key, same server
-    policy = FetchPolicy(per_host_concurrency=8, concurrency=3, allow_private=("127.0.0.0/8",
-                                                                               "localhost"))
+    policy = FetchPolicy(
+        per_host_concurrency=8, concurrency=3, per_host_delay=0.0, allow_private=("127.0.0.0/8", "localhost")
+    )
     results = fetch_all([(u, None) for u in [url, other] * 4], policy)
     assert all(r.ok for r in results) and server.max_concurrent == 3
 
@@ -449,7 +488,13 @@ def test_fetch_many_keeps_order_and_isolates_failures(server: TestServer) -> Non
     results = fetch_all(requests)
     assert [r.url for r in results] == [u for u, _ in requests]
     assert [r.error_kind for r in results] == [
-        None, "http_status", "invalid_url", None, "blocked_address", None]
+        None,
+        "http_status",
+        "invalid_url",
+        None,
+        "blocked_address",
+        None,
+    ]
     assert [r.body for r in results if r.ok] == [b"1", b"3", b"5"]
     assert server.requests("/five")[0].headers["x-test"] == "yes"
 
@@ -481,15 +526,32 @@ def test_fetch_many_sync_inside_running_loop(server: TestServer) -> None:
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A self-signed certificate for 'localhost' (openssl CLI)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl CLI not available")
+    if shutil.which("openssl") is None:  # a failure, not a skip: the TLS path must be tested
+        pytest.fail("the openssl CLI is needed to make the test certificate")
     d = tmp_path_factory.mktemp("tls")
     cert, key = d / "cert.pem", d / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     return str(cert), str(key)
 
@@ -501,17 +563,17 @@ def test_https_verifies_hostname_while_connecting_to_checked_ip(
     with TestServer(tls=tls_files) as srv:
         srv.route("/secure", static("tls ok"))
         url = f"https://localhost:{srv.port}/secure"
-        policy = FetchPolicy(allow_private=("localhost",), ca_bundle=cert, retries=2,
-                             backoff_base=0.01)
+        policy = FetchPolicy(allow_private=("localhost",), ca_bundle=cert, retries=2, backoff_base=0.01)
         r = fetch(url, policy)
         assert r.ok and r.body == b"tls ok", r
-        untrusted = fetch(url, FetchPolicy(allow_private=("localhost",), retries=2,
-                                           backoff_base=0.01))
+        untrusted = fetch(url, FetchPolicy(allow_private=("localhost",), retries=2, backoff_base=0.01))
         assert untrusted.error_kind == "connection" and untrusted.attempts == 1
         assert "CERTIFICATE_VERIFY_FAILED" in (untrusted.error or "")
         # the certificate names localhost, not 127.0.0.1: hostname checking is on
-        wrong_name = fetch(f"https://127.0.0.1:{srv.port}/secure",
-                           FetchPolicy(allow_private=LOCAL, ca_bundle=cert, retries=0))
+        wrong_name = fetch(
+            f"https://127.0.0.1:{srv.port}/secure",
+            FetchPolicy(allow_private=LOCAL, ca_bundle=cert, retries=0),
+        )
         assert wrong_name.error_kind == "connection" and not wrong_name.ok
 
 

@@ -6,30 +6,47 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from pipeline.cli.kibana import kibana_command
 from pipeline.store import kibana
 from pipeline.store.elastic import KINDS, template_body
+from tests.support.paths import ROOT
 
-REPO = Path(__file__).resolve().parent.parent
-FILES = sorted((REPO / "config" / "kibana").glob("*.ndjson"))
-AGGREGATABLE = {"keyword", "date", "integer", "long", "float", "double", "short", "byte",
-                "boolean", "scaled_float", "half_float"}
+FILES = sorted((ROOT / "config" / "kibana").glob("*.ndjson"))
+AGGREGATABLE = {
+    "keyword",
+    "date",
+    "integer",
+    "long",
+    "float",
+    "double",
+    "short",
+    "byte",
+    "boolean",
+    "scaled_float",
+    "half_float",
+}
 NUMERIC = AGGREGATABLE - {"keyword", "date", "boolean"}
 # operation -> field types it accepts
-OPERATIONS = {"date_histogram": {"date"}, "terms": AGGREGATABLE,
-              "sum": NUMERIC, "average": NUMERIC, "median": NUMERIC, "max": NUMERIC | {"date"},
-              "min": NUMERIC | {"date"}, "unique_count": AGGREGATABLE}
+OPERATIONS = {
+    "date_histogram": {"date"},
+    "terms": AGGREGATABLE,
+    "sum": NUMERIC,
+    "average": NUMERIC,
+    "median": NUMERIC,
+    "max": NUMERIC | {"date"},
+    "min": NUMERIC | {"date"},
+    "unique_count": AGGREGATABLE,
+}
 KQL_FIELD = re.compile(r"(?:^|[\s(])([A-Za-z_@][\w.@]*)\s*(?::|[<>]=?)")
 
 
 def objects() -> list[dict[str, Any]]:
-    return [json.loads(line) for path in FILES for line in path.read_text().splitlines()
-            if line.strip()]
+    return [json.loads(line) for path in FILES for line in path.read_text().splitlines() if line.strip()]
 
 
 def flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -46,8 +63,7 @@ def flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return fields
 
 
-MAPPINGS = {f"newsmon-{kind}": flatten(template_body(kind)["mappings"]["properties"])
-            for kind in KINDS}
+MAPPINGS = {f"newsmon-{kind}": flatten(template_body(kind)["mappings"]["properties"]) for kind in KINDS}
 
 
 def views() -> dict[str, str]:
@@ -74,11 +90,18 @@ def test_ndjson_parses_with_unique_ids() -> None:
 
 
 def test_data_views_cover_every_kind_with_date_time_fields() -> None:
-    expected = {"newsmon-articles": "@timestamp", "newsmon-claims": "@timestamp",
-                "newsmon-events": "@timestamp", "newsmon-alerts": "created_at",
-                "newsmon-feeds": "last_polled_at"}
-    found = {o["attributes"]["title"]: o["attributes"]["timeFieldName"]
-             for o in objects() if o["type"] == "index-pattern"}
+    expected = {
+        "newsmon-articles": "@timestamp",
+        "newsmon-claims": "@timestamp",
+        "newsmon-events": "@timestamp",
+        "newsmon-alerts": "created_at",
+        "newsmon-feeds": "last_polled_at",
+    }
+    found = {
+        o["attributes"]["title"]: o["attributes"]["timeFieldName"]
+        for o in objects()
+        if o["type"] == "index-pattern"
+    }
     assert found == expected
     for view_id in views():
         time_field = next(o for o in objects() if o["id"] == view_id)["attributes"]["timeFieldName"]
@@ -121,15 +144,19 @@ def lens_panels() -> list[dict[str, Any]]:
     assert dashboards
     panels = []
     for dashboard in dashboards:
-        panels += [p for p in json.loads(dashboard["attributes"]["panelsJSON"])
-                   if p["type"] == "lens"]
+        panels += [p for p in json.loads(dashboard["attributes"]["panelsJSON"]) if p["type"] == "lens"]
     return panels
 
 
 def test_dashboard_has_the_documented_panels() -> None:
     titles = {p["embeddableConfig"]["attributes"]["title"] for p in lens_panels()}
-    assert {"Articles over time by source", "Top event types", "Top speakers",
-            "Events by country", "Alert history"} <= titles
+    assert {
+        "Articles over time by source",
+        "Top event types",
+        "Top speakers",
+        "Events by country",
+        "Alert history",
+    } <= titles
 
 
 def test_lens_columns_fit_field_types() -> None:
@@ -147,7 +174,8 @@ def test_lens_columns_fit_field_types() -> None:
                 kind = field_type(view, field)
                 allowed = OPERATIONS[column["operationType"]]
                 assert kind in allowed, (
-                    f"{attributes['title']}: {column['operationType']} on {field} ({kind})")
+                    f"{attributes['title']}: {column['operationType']} on {field} ({kind})"
+                )
 
 
 def test_dashboard_references_cover_panel_references() -> None:
@@ -168,14 +196,19 @@ def test_import_posts_each_file_with_xsrf_and_auth(monkeypatch: pytest.MonkeyPat
     seen: list[httpx.Request] = []
 
     def kibana_api(request: httpx.Request) -> httpx.Response:
+        """Like Kibana: accepts the objects of the one file uploaded, and says how many."""
         seen.append(request)
-        return httpx.Response(200, json={"success": True, "successCount": len(objects())})
+        (sent,) = [path for path in FILES if path.read_bytes() in request.content]
+        accepted = sum(1 for line in sent.read_text().splitlines() if line.strip())
+        return httpx.Response(200, json={"success": True, "successCount": accepted})
 
     monkeypatch.setenv("KIBANA_USERNAME", "elastic")
     monkeypatch.setenv("KIBANA_PASSWORD", "s3cret")
-    count = kibana.import_saved_objects("http://kibana.test:5601/", FILES,
-                                        transport=httpx.MockTransport(kibana_api))
-    assert count == len(objects())
+    count = kibana.import_saved_objects(
+        "http://kibana.test:5601/", FILES, transport=httpx.MockTransport(kibana_api)
+    )
+    assert len(seen) == len(FILES) >= 1  # one upload per file, every file sent whole
+    assert count == len(objects())  # the sum of what each upload reported
     request = seen[0]
     assert request.method == "POST"
     assert request.url.path == "/api/saved_objects/_import"
@@ -188,26 +221,38 @@ def test_import_posts_each_file_with_xsrf_and_auth(monkeypatch: pytest.MonkeyPat
 
 def test_import_reports_kibana_errors_clearly() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"success": False, "successCount": 9, "errors": [
-            {"id": "newsmon-overview", "type": "dashboard", "title": "newsmon overview",
-             "error": {"type": "missing_references",
-                       "references": [{"type": "index-pattern", "id": "nope"}]}}]})
+        return httpx.Response(
+            200,
+            json={
+                "success": False,
+                "successCount": 9,
+                "errors": [
+                    {
+                        "id": "newsmon-overview",
+                        "type": "dashboard",
+                        "title": "newsmon overview",
+                        "error": {
+                            "type": "missing_references",
+                            "references": [{"type": "index-pattern", "id": "nope"}],
+                        },
+                    }
+                ],
+            },
+        )
 
     with pytest.raises(kibana.KibanaError, match=r"missing index-pattern:nope"):
-        kibana.import_saved_objects("http://kibana.test", FILES,
-                                    transport=httpx.MockTransport(refuse))
+        kibana.import_saved_objects("http://kibana.test", FILES, transport=httpx.MockTransport(refuse))
 
     def unauthorised(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"message": "unauthorized"})
 
     with pytest.raises(kibana.KibanaError, match="HTTP 401"):
-        kibana.import_saved_objects("http://kibana.test", FILES,
-                                    transport=httpx.MockTransport(unauthorised))
+        kibana.import_saved_objects("http://kibana.test", FILES, transport=httpx.MockTransport(unauthorised))
 
 
 def test_cli_unreachable_kibana_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     args = argparse.Namespace(kibana_command="import", url="http://127.0.0.1:9")
-    assert kibana.kibana_command(args) == 1
+    assert kibana_command(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("kibana import failed:") and "cannot reach Kibana" in err
     assert err.count("\n") == 1

@@ -16,12 +16,14 @@ from pipeline.alerts.mail import (
     kibana_link,
     transport_from_settings,
 )
-from pipeline.alerts.rules import HL_POST, HL_PRE
-from tests.test_alerts import SmtpServer, free_port
+from pipeline.alerts.query import HL_POST, HL_PRE
+from tests.support.smtp import SmtpServer, free_port
 
 ALERT = {
-    "title": "Talks end without a ceasefire", "url": "https://news.example/a?x=1&y=<2>",
-    "source": "Example <News>", "published_at": "2025-06-04T09:30:00+00:00",
+    "title": "Talks end without a ceasefire",
+    "url": "https://news.example/a?x=1&y=<2>",
+    "source": "Example <News>",
+    "published_at": "2025-06-04T09:30:00+00:00",
     "indexed_at": "2025-06-04T09:35:00+00:00",
     "snippets": [f"talks ended without a {HL_PRE}ceasefire{HL_POST} <script>x</script>"],
     "matched": ["event ceasefire (negated): \u201cceasefire\u201d"],
@@ -30,9 +32,14 @@ ALERT = {
 
 
 def build(title: str = ALERT["title"], **extra: object) -> email.message.EmailMessage:
-    return compose("ceasefire", ["ceasefire"], ["analyst@example.org", "desk@example.org"],
-                   [{**ALERT, "title": title, **extra}], "newsmon <newsmon@example.org>",
-                   "http://kibana.example:5601")
+    return compose(
+        "ceasefire",
+        ["ceasefire"],
+        ["analyst@example.org", "desk@example.org"],
+        [{**ALERT, "title": title, **extra}],
+        "newsmon <newsmon@example.org>",
+        "http://kibana.example:5601",
+    )
 
 
 def roundtrip(message: email.message.EmailMessage) -> email.message.EmailMessage:
@@ -44,10 +51,17 @@ def test_multipart_plain_and_html_with_everything():
     assert message.get_content_type() == "multipart/alternative"
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    for text in ("Rule: ceasefire", "Talks end without a ceasefire", ALERT["url"],
-                 "Example <News>", "2025-06-04 09:30 UTC", "*ceasefire*",
-                 "event ceasefire (negated)", "also reported by: Wire Copy",
-                 "http://kibana.example:5601"):
+    for text in (
+        "Rule: ceasefire",
+        "Talks end without a ceasefire",
+        ALERT["url"],
+        "Example <News>",
+        "2025-06-04 09:30 UTC",
+        "*ceasefire*",
+        "event ceasefire (negated)",
+        "also reported by: Wire Copy",
+        "http://kibana.example:5601",
+    ):
         assert text in plain, text
     assert "<mark>ceasefire</mark>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -55,12 +69,15 @@ def test_multipart_plain_and_html_with_everything():
     assert message["To"] == "analyst@example.org, desk@example.org"
 
 
-@pytest.mark.parametrize("title", [
-    "Ceasefire\r\nBcc: victim@example.net",
-    "Ceasefire\nX-Injected: yes\n\nbody",
-    "Ceasefire\u2028Bcc: x@example.net\x00\x1b",
-    "Перемирие: переговоры в Стамбуле ✓ " * 20,
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ceasefire\r\nBcc: victim@example.net",
+        "Ceasefire\nX-Injected: yes\n\nbody",
+        "Ceasefire\u2028Bcc: x@example.net\x00\x1b",
+        "Перемирие: переговоры в Стамбуле ✓ " * 20,
+    ],
+)
 def test_subject_is_header_safe(title):
     message = roundtrip(build(title))
     assert message["Bcc"] is None and message["X-Injected"] is None
@@ -101,7 +118,7 @@ def test_file_outbox_failure_is_delivery_error(tmp_path):
 
 
 def test_smtp_transport_from_env_delivers(monkeypatch):
-    server = SmtpServer(free_port()).start()
+    server = SmtpServer().start()
     try:
         monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("NEWSMON_SMTP_PORT", str(server.port))
@@ -118,12 +135,15 @@ def test_smtp_transport_from_env_delivers(monkeypatch):
 
 
 def test_smtp_env_flags_and_refusal(monkeypatch):
-    env = {"NEWSMON_SMTP_HOST": "mail.example", "NEWSMON_SMTP_SSL": "true",
-           "NEWSMON_SMTP_USER": "u", "NEWSMON_SMTP_PASSWORD": "p"}
+    env = {
+        "NEWSMON_SMTP_HOST": "mail.example",
+        "NEWSMON_SMTP_SSL": "true",
+        "NEWSMON_SMTP_USER": "u",
+        "NEWSMON_SMTP_PASSWORD": "p",
+    }
     transport = SmtpTransport.from_env(env)
     assert transport is not None and transport.use_ssl and transport.port == 465
-    assert SmtpTransport.from_env({"NEWSMON_SMTP_HOST": "h", "NEWSMON_SMTP_STARTTLS": "1"}
-                                  ).port == 587
+    assert SmtpTransport.from_env({"NEWSMON_SMTP_HOST": "h", "NEWSMON_SMTP_STARTTLS": "1"}).port == 587
     assert SmtpTransport.from_env({}) is None
     with pytest.raises(DeliveryError):
         SmtpTransport("127.0.0.1", free_port(), timeout=2).send(build())

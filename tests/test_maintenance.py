@@ -8,20 +8,11 @@ from datetime import UTC, datetime, timedelta
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec
-from pipeline.ingest.batches import drop_expired_indices as drop  # noqa: I001
-from pipeline.ingest.batches import (
-    expired_indices,
-    failing_feeds,
-    feed_batches,
-    health_report_message,
-    health_report_text,
-    ingest_batch,
-    merge_summaries,
-    monthly_indices,
-    roll_indices,
-    specs_from_batch,
-)
+from pipeline.ingest.batches import feed_batches, ingest_batch, merge_summaries, specs_from_batch
+from pipeline.ingest.health import failing_feeds, health_report_message, health_report_text
 from pipeline.store.elastic import Indices
+from pipeline.store.retention import drop_expired_indices as drop
+from pipeline.store.retention import expired_indices, monthly_indices, roll_indices
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
@@ -53,8 +44,9 @@ def test_roll_and_drop_monthly_indices(es: Elasticsearch, indices: Indices) -> N
     assert es.indices.exists(index=f"{indices.prefix}-articles-2019.01")
     dropped = drop(es, indices, 12, NOW)
     assert dropped == preview
-    assert sorted(dropped) == sorted(f"{indices.prefix}-{n}" for n in
-                                     ("articles-2019.01", "claims-2019.02", "events-2025.10"))
+    assert sorted(dropped) == sorted(
+        f"{indices.prefix}-{n}" for n in ("articles-2019.01", "claims-2019.02", "events-2025.10")
+    )
     for name in dropped:
         assert not es.indices.exists(index=name)
     assert es.indices.exists(index=f"{indices.prefix}-articles-2026.10")
@@ -62,11 +54,23 @@ def test_roll_and_drop_monthly_indices(es: Elasticsearch, indices: Indices) -> N
     assert f"{indices.prefix}-articles-archive" not in monthly_indices(es, indices, "articles")
 
 
-def _feed(es: Elasticsearch, indices: Indices, fid: str, failures: int,
-          last_success: datetime | None, error: str = "HTTP 500") -> None:
-    doc = {"feed_id": fid, "url": f"https://example.org/{fid}.xml", "name": f"Feed {fid}",
-           "consecutive_failures": failures, "last_error": error, "last_error_kind": "http_status",
-           "last_failure_at": NOW.isoformat()}
+def _feed(
+    es: Elasticsearch,
+    indices: Indices,
+    fid: str,
+    failures: int,
+    last_success: datetime | None,
+    error: str = "HTTP 500",
+) -> None:
+    doc = {
+        "feed_id": fid,
+        "url": f"https://example.org/{fid}.xml",
+        "name": f"Feed {fid}",
+        "consecutive_failures": failures,
+        "last_error": error,
+        "last_error_kind": "http_status",
+        "last_failure_at": NOW.isoformat(),
+    }
     if last_success is not None:
         doc["last_success_at"] = last_success.isoformat()
     es.index(index=indices.feeds, id=fid, document=doc)
@@ -79,8 +83,7 @@ def test_failing_feeds_and_report(es: Elasticsearch, indices: Indices) -> None:
     _feed(es, indices, "fine", 0, NOW - timedelta(days=5))  # last poll succeeded
     es.indices.refresh(index=indices.feeds)
     feeds = failing_feeds(es, indices, NOW)
-    assert [f.url for f in feeds] == ["https://example.org/old.xml",
-                                      "https://example.org/never.xml"]
+    assert [f.url for f in feeds] == ["https://example.org/old.xml", "https://example.org/never.xml"]
     text = health_report_text(feeds, NOW)
     assert "2 feed(s) failing" in text and "last success: never" in text
     assert "not a feed: HTML page" in text  # newlines folded
@@ -91,25 +94,35 @@ def test_failing_feeds_and_report(es: Elasticsearch, indices: Indices) -> None:
 
 
 def test_feed_batches_round_trip() -> None:
-    specs = [FeedSpec(f"https://example.org/{i}.xml", f"F{i}", ("a",), "en", 5 if i else None)
-             for i in range(7)]
+    specs = [
+        FeedSpec(f"https://example.org/{i}.xml", f"F{i}", ("a",), "en", 5 if i else None) for i in range(7)
+    ]
     batches = feed_batches(3, specs)
     assert [len(b) for b in batches] == [3, 3, 1]
     assert [s for b in batches for s in specs_from_batch(b)] == specs
-    total = merge_summaries([
-        {"indexed": 2, "failed": 1, "extraction": {"ok": 2}, "failures": [{"feed": "x"}]},
-        {},
-        {"indexed": 1, "extraction": {"ok": 1, "fetch_failed": 1}},
-    ])
+    total = merge_summaries(
+        [
+            {"indexed": 2, "failed": 1, "extraction": {"ok": 2}, "failures": [{"feed": "x"}]},
+            {},
+            {"indexed": 1, "extraction": {"ok": 1, "fetch_failed": 1}},
+        ]
+    )
     assert (total["indexed"], total["failed"], total["batches"]) == (3, 1, 2)
     assert total["extraction"] == {"ok": 3, "fetch_failed": 1}
     assert total["failures"] == [{"feed": "x"}]
 
 
 def test_ingest_batch_summary(es, indices, settings, seed_site) -> None:  # type: ignore[no-untyped-def]
-    batch = [{"url": seed_site.url("feed.xml"), "name": "Seed", "tags": [], "language": "en",
-              "interval_minutes": None},
-             {"url": seed_site.url("nope.xml"), "name": "Gone"}]
+    batch = [
+        {
+            "url": seed_site.url("feed.xml"),
+            "name": "Seed",
+            "tags": [],
+            "language": "en",
+            "interval_minutes": None,
+        },
+        {"url": seed_site.url("nope.xml"), "name": "Gone"},
+    ]
     first = ingest_batch(es, indices, batch, settings, use_default_analyzer=False)
     assert first["feeds"] == 2 and first["failed"] == 1 and first["indexed"] == 4
     assert first["failures"][0]["feed"].endswith("/nope.xml")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.ingest.simhash import bands, is_near_duplicate, simhash, to_hex
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 
 def texts() -> list[str]:
@@ -27,7 +27,7 @@ def test_copy_with_an_edited_sentence_is_near_and_shares_a_band():
 def test_different_articles_are_not_near():
     signatures = [simhash(t) for t in texts()]
     signatures = [s for s in signatures if s is not None]
-    pairs = [(a, b) for i, a in enumerate(signatures) for b in signatures[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(signatures) for b in signatures[i + 1 :]]
     assert len(pairs) > 500
     assert not any(is_near_duplicate(a, b) for a, b in pairs)
 

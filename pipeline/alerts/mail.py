@@ -17,7 +17,7 @@ import smtplib
 import ssl
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from pipeline.alerts.rules import HL_POST, HL_PRE
+from pipeline.alerts.query import HL_POST, HL_PRE
 
 log = logging.getLogger(__name__)
 SUBJECT_MAX = 150
@@ -74,10 +74,14 @@ class SmtpTransport:
             return None
         use_ssl = _truthy(env.get("NEWSMON_SMTP_SSL"))
         default_port = 465 if use_ssl else 587 if _truthy(env.get("NEWSMON_SMTP_STARTTLS")) else 25
-        return cls(host=host, port=int(env.get("NEWSMON_SMTP_PORT") or default_port),
-                   user=env.get("NEWSMON_SMTP_USER") or None,
-                   password=env.get("NEWSMON_SMTP_PASSWORD") or None,
-                   starttls=_truthy(env.get("NEWSMON_SMTP_STARTTLS")), use_ssl=use_ssl)
+        return cls(
+            host=host,
+            port=int(env.get("NEWSMON_SMTP_PORT") or default_port),
+            user=env.get("NEWSMON_SMTP_USER") or None,
+            password=env.get("NEWSMON_SMTP_PASSWORD") or None,
+            starttls=_truthy(env.get("NEWSMON_SMTP_STARTTLS")),
+            use_ssl=use_ssl,
+        )
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -121,25 +125,19 @@ class FileOutbox:
         self.sent += 1
 
 
-@dataclass
-class CountingTransport:
-    """Counts messages without delivering (benchmarks); keeps them for inspection."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    def send(self, message: EmailMessage) -> None:
-        self.messages.append(message)
-
-
 def transport_from_settings(settings: Any) -> Transport:
     """SMTP when NEWSMON_SMTP_HOST (or settings ``smtp.host``) is set, else the file outbox."""
     smtp = SmtpTransport.from_env()
     extra = (getattr(settings, "extra", None) or {}).get("smtp") or {}
     if smtp is None and isinstance(extra, dict) and extra.get("host"):
-        smtp = SmtpTransport(host=str(extra["host"]), port=int(extra.get("port", 25)),
-                             starttls=bool(extra.get("starttls")), use_ssl=bool(extra.get("ssl")),
-                             user=os.environ.get("NEWSMON_SMTP_USER"),
-                             password=os.environ.get("NEWSMON_SMTP_PASSWORD"))
+        smtp = SmtpTransport(
+            host=str(extra["host"]),
+            port=int(extra.get("port", 25)),
+            starttls=bool(extra.get("starttls")),
+            use_ssl=bool(extra.get("ssl")),
+            user=os.environ.get("NEWSMON_SMTP_USER"),
+            password=os.environ.get("NEWSMON_SMTP_PASSWORD"),
+        )
     if smtp is not None and not os.environ.get("NEWSMON_OUTBOX"):
         return smtp
     return FileOutbox(Path(os.environ.get("NEWSMON_OUTBOX", "outbox")))
@@ -148,9 +146,12 @@ def transport_from_settings(settings: Any) -> Transport:
 def mail_from(settings: Any = None) -> str:
     """Sender: NEWSMON_MAIL_FROM, settings ``smtp.from``, or a local default."""
     extra = (getattr(settings, "extra", None) or {}).get("smtp") or {}
-    return clean_header(os.environ.get("NEWSMON_MAIL_FROM")
-                        or (extra.get("from") if isinstance(extra, dict) else None)
-                        or "newsmon <newsmon@localhost>", 300)
+    return clean_header(
+        os.environ.get("NEWSMON_MAIL_FROM")
+        or (extra.get("from") if isinstance(extra, dict) else None)
+        or "newsmon <newsmon@localhost>",
+        300,
+    )
 
 
 # --------------------------------------------------------------------------- content
@@ -176,10 +177,14 @@ def kibana_link(kibana_url: str, data_view: str, article_ids: list[str]) -> str:
 
     The data view id is the articles alias (``newsmon-articles`` as in config/kibana)."""
     kql = "article_id:(" + " or ".join(f'"{a}"' for a in article_ids[:50]) + ")"
-    state = (f"(dataSource:(dataViewId:{_rison_string(data_view)},type:dataView),"
-             f"query:(language:kuery,query:{_rison_string(kql)}))")
-    return (f"{kibana_url.rstrip('/')}/app/discover#/?_g=(time:(from:now-30d,to:now))"
-            f"&_a={quote(state, safe='(),:')}")
+    state = (
+        f"(dataSource:(dataViewId:{_rison_string(data_view)},type:dataView),"
+        f"query:(language:kuery,query:{_rison_string(kql)}))"
+    )
+    return (
+        f"{kibana_url.rstrip('/')}/app/discover#/?_g=(time:(from:now-30d,to:now))"
+        f"&_a={quote(state, safe='(),:')}"
+    )
 
 
 def subject_for(rule_name: str, alerts: list[dict[str, Any]], digest: bool) -> str:
@@ -202,10 +207,12 @@ def _when(value: Any) -> str:
 
 
 def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
-    lines = [f"{n}. {clean_header(alert.get('title') or '(no title)', 500)}",
-             f"   {alert.get('source') or '?'} | published {_when(alert.get('published_at'))}"
-             f" | indexed {_when(alert.get('indexed_at'))}",
-             f"   {alert.get('url')}"]
+    lines = [
+        f"{n}. {clean_header(alert.get('title') or '(no title)', 500)}",
+        f"   {alert.get('source') or '?'} | published {_when(alert.get('published_at'))}"
+        f" | indexed {_when(alert.get('indexed_at'))}",
+        f"   {alert.get('url')}",
+    ]
     if alert.get("other_outlets"):
         lines.append(f"   also reported by: {', '.join(alert['other_outlets'])}")
     lines += [f"   > {snippet_text(s)}" for s in alert.get("snippets") or []]
@@ -216,24 +223,32 @@ def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
 def _html_item(alert: dict[str, Any]) -> str:
     esc = html.escape
     url = str(alert.get("url") or "")
-    parts = [f'<li><p><a href="{esc(url, quote=True)}"><b>'
-             f"{esc(clean_header(alert.get('title') or '(no title)', 500))}</b></a><br>"
-             f"<small>{esc(str(alert.get('source') or '?'))} &middot; published "
-             f"{esc(_when(alert.get('published_at')))} &middot; indexed "
-             f"{esc(_when(alert.get('indexed_at')))}</small></p>"]
+    parts = [
+        f'<li><p><a href="{esc(url, quote=True)}"><b>'
+        f"{esc(clean_header(alert.get('title') or '(no title)', 500))}</b></a><br>"
+        f"<small>{esc(str(alert.get('source') or '?'))} &middot; published "
+        f"{esc(_when(alert.get('published_at')))} &middot; indexed "
+        f"{esc(_when(alert.get('indexed_at')))}</small></p>"
+    ]
     if alert.get("other_outlets"):
-        parts.append(f"<p><small>Also reported by: {esc(', '.join(alert['other_outlets']))}"
-                     "</small></p>")
+        parts.append(f"<p><small>Also reported by: {esc(', '.join(alert['other_outlets']))}</small></p>")
     parts += [f"<blockquote>{snippet_html(s)}</blockquote>" for s in alert.get("snippets") or []]
     if alert.get("matched"):
-        parts.append("<ul>" + "".join(f"<li>{esc(clean_header(m, 400))}</li>"
-                                      for m in alert["matched"]) + "</ul>")
+        parts.append(
+            "<ul>" + "".join(f"<li>{esc(clean_header(m, 400))}</li>" for m in alert["matched"]) + "</ul>"
+        )
     return "".join(parts) + "</li>"
 
 
-def compose(rule_name: str, criteria: list[str], recipients: list[str] | tuple[str, ...],
-            alerts: list[dict[str, Any]], sender: str, kibana: str, digest: bool = False,
-            ) -> EmailMessage:
+def compose(
+    rule_name: str,
+    criteria: list[str],
+    recipients: list[str] | tuple[str, ...],
+    alerts: list[dict[str, Any]],
+    sender: str,
+    kibana: str,
+    digest: bool = False,
+) -> EmailMessage:
     """One multipart (plain + HTML) email for a rule's new stories."""
     message = EmailMessage()
     message["Subject"] = subject_for(rule_name, alerts, digest)
@@ -242,18 +257,23 @@ def compose(rule_name: str, criteria: list[str], recipients: list[str] | tuple[s
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain="newsmon.local")
     message["X-Newsmon-Rule"] = clean_header(rule_name, 200)
-    header = [f"Rule: {clean_header(rule_name, 200)}",
-              f"Matched: {clean_header(', '.join(criteria), 500) or '-'}",
-              f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}", ""]
+    header = [
+        f"Rule: {clean_header(rule_name, 200)}",
+        f"Matched: {clean_header(', '.join(criteria), 500) or '-'}",
+        f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}",
+        "",
+    ]
     body = header + [line for n, a in enumerate(alerts, 1) for line in _plain_item(n, a)]
     body.append(f"Search in Kibana: {kibana}")
     message.set_content("\n".join(body) + "\n")
     esc = html.escape
-    page = (f"<html><body><h2>{esc(clean_header(rule_name, 200))}</h2>"
-            f"<p>Matched: <b>{esc(clean_header(', '.join(criteria), 500) or '-')}</b> &middot; "
-            f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}</p>"
-            f"<ol>{''.join(_html_item(a) for a in alerts)}</ol>"
-            f'<p><a href="{esc(kibana, quote=True)}">Search these articles in Kibana</a></p>'
-            "</body></html>")
+    page = (
+        f"<html><body><h2>{esc(clean_header(rule_name, 200))}</h2>"
+        f"<p>Matched: <b>{esc(clean_header(', '.join(criteria), 500) or '-')}</b> &middot; "
+        f"{len(alerts)} new {'story' if len(alerts) == 1 else 'stories'}</p>"
+        f"<ol>{''.join(_html_item(a) for a in alerts)}</ol>"
+        f'<p><a href="{esc(kibana, quote=True)}">Search these articles in Kibana</a></p>'
+        "</body></html>"
+    )
     message.add_alternative(page, subtype="html")
     return message

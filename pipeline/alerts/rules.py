@@ -1,10 +1,8 @@
-"""Alert rules: load and validate ``config/alerts.yaml``, and build safe Elasticsearch queries.
+"""Alert rules: load and validate ``config/alerts.yaml`` into ``Rule`` records.
 
-Analysts write keywords, never Elasticsearch syntax: every keyword goes through
-``match_phrase``-style queries (``multi_match`` of type ``phrase``), so ``Russia AND (`` is just
-three words. The test build has no stemmer, so spelling variants (``cease-fire``, ``ceasefires``,
-``Medvedev's``) are generated here and OR-ed together. A bad rule is reported as one line
-naming the file and the rule; the other rules still load.
+Keywords are kept as typed (``Term``); pipeline.alerts.query turns them into safe Elasticsearch
+queries with spelling variants. A bad rule is reported as one line naming the file and the
+rule; the other rules still load.
 
 Rule file format::
 
@@ -34,29 +32,55 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.config import ConfigError, config_dir, load_yaml
 
-RULE_FIELDS = {"name", "recipients", "query", "mode", "period", "throttle", "enabled",
-               "description", "max_articles"}
-QUERY_FIELDS = {"keywords", "event_type", "event_status", "actor", "location", "country",
-                "speaker", "source", "feed", "language", "raw"}
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+
+RULE_FIELDS = {
+    "name",
+    "recipients",
+    "query",
+    "mode",
+    "period",
+    "throttle",
+    "enabled",
+    "description",
+    "max_articles",
+}
+QUERY_FIELDS = {
+    "keywords",
+    "event_type",
+    "event_status",
+    "actor",
+    "location",
+    "country",
+    "speaker",
+    "source",
+    "feed",
+    "language",
+    "raw",
+}
 KEYWORD_FIELDS = {"any", "all", "phrases", "exclude", "fields"}
 SEARCH_FIELDS = ("title", "text", "claims", "events")
 DEFAULT_FIELDS = ("title", "text")
-# ``text`` holds the page text, or title + feed summary when the page could not be extracted
-ARTICLE_FIELDS = {"title": ("title",), "text": ("text",)}
-SUB_FIELDS = {"claims": ("claims", "content"), "events": ("events", "trigger")}
 PERIODS = {"hourly": 60, "daily": 24 * 60, "weekly": 7 * 24 * 60}
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-NO_SINGULAR = ("ss", "us", "is", "news", "ous")
-MAX_VARIANTS = 40
 
 
 Fail = Callable[[str, str], NoReturn]
+
+
+class DeliveryMode(StrEnum):
+    """When a rule's stories are emailed: at once (optionally throttled) or as a periodic digest."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
 
 
 class RuleError(ConfigError):
@@ -73,9 +97,6 @@ class Term:
     @property
     def label(self) -> str:
         return f'"{self.text}"' if self.exact else self.text
-
-    def variants(self) -> list[str]:
-        return [self.text.lower()] if self.exact else term_variants(self.text)
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,7 @@ class Rule:
     claim: dict[str, tuple[str, ...]] = field(default_factory=dict)
     article: dict[str, tuple[str, ...]] = field(default_factory=dict)
     raw: dict[str, Any] | None = None
-    mode: str = "immediate"
+    mode: DeliveryMode = DeliveryMode.IMMEDIATE
     period_minutes: int | None = None
     throttle_minutes: int | None = None
     max_articles: int = 50
@@ -123,73 +144,6 @@ class Rule:
         if self.raw is not None:
             parts.append("raw query")
         return parts
-
-
-# --------------------------------------------------------------------------- variants
-
-
-def _plural(word: str) -> str:
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    return word + "s"
-
-
-def _singulars(word: str) -> set[str]:
-    if word.endswith(NO_SINGULAR) or len(word) <= 3:
-        return set()
-    if word.endswith("ies") and len(word) > 4:
-        return {word[:-3] + "y"}
-    if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
-        return {word[:-2]}
-    if word.endswith("s"):
-        return {word[:-1]}
-    return set()
-
-
-def _inflections(word: str) -> list[str]:
-    """Singular, plural and possessive forms of the last word of a phrase."""
-    if word.endswith(("'s", "\u2019s")) and len(word) > 3:
-        word = word[:-2]
-    bases = {word} | _singulars(word)
-    forms = set(bases)
-    for base in bases:
-        forms.add(_plural(base))
-        forms.update({base + "'s", base + "\u2019s"})
-    return sorted(forms, key=lambda f: (f != word, len(f), f))
-
-
-def _spellings(words: list[str]) -> list[list[str]]:
-    """Spaced/hyphenated vs joined forms: ``cease-fire`` <-> ``ceasefire``.
-
-    A single long word is also tried split in two (``cease fire``): without a dictionary
-    every split point is tried; the ones that are not words cost a failed term lookup."""
-    forms = [words]
-    if len(words) > 1:
-        forms.append(["".join(words)])
-    elif len(words[0]) >= 7 and words[0].isalpha():
-        word = words[0]
-        forms.extend([word[:i], word[i:]] for i in range(3, len(word) - 2))
-    return forms
-
-
-def term_variants(term: str) -> list[str]:
-    """Phrases that should all count as ``term`` without a stemmer (case is the analyzer's).
-
-    The forms as typed (and joined) get every inflection; guessed splits only the plural."""
-    words = re.findall(r"[^\W_]+(?:['\u2019][^\W_]+)*", term.lower())
-    if not words:
-        return []
-    out: list[str] = []
-    for n, form in enumerate(_spellings(words)):
-        guessed = n > 0 and len(words) == 1
-        lasts = [form[-1], _plural(form[-1])] if guessed else _inflections(form[-1])
-        for last in lasts:
-            phrase = " ".join([*form[:-1], last])
-            if phrase not in out:
-                out.append(phrase)
-    return out[:MAX_VARIANTS]
 
 
 # --------------------------------------------------------------------------- loading
@@ -264,7 +218,8 @@ def _raw_query(value: Any, fail: Fail) -> dict[str, Any]:
         fail("query.raw", "must be one Elasticsearch query object, e.g. {match: {title: x}}")
     if "query" in value and isinstance(value["query"], dict):
         value = value["query"]
-    return value
+    query: dict[str, Any] = value
+    return query
 
 
 def parse_rule(data: Any, index: int, path: Path | str, defaults: dict[str, Any]) -> Rule:
@@ -309,16 +264,24 @@ def parse_rule(data: Any, index: int, path: Path | str, defaults: dict[str, Any]
                 out[stored] = values
         return out
 
-    event = pick({"event_type": "type", "event_status": "status", "actor": "actors",
-                  "location": "location", "country": "country"})
+    event = pick(
+        {
+            "event_type": "type",
+            "event_status": "status",
+            "actor": "actors",
+            "location": "location",
+            "country": "country",
+        }
+    )
     claim = pick({"speaker": "speaker"})
     article = pick({"source": "source", "feed": "feed", "language": "language"})
     raw = _raw_query(query["raw"], fail) if "raw" in query else None
-    mode = data.get("mode", "immediate")
-    if mode not in ("immediate", "digest"):
-        fail("mode", f"must be immediate or digest, got {mode!r}")
+    given = data.get("mode", "immediate")
+    if given not in tuple(DeliveryMode):
+        fail("mode", f"must be immediate or digest, got {given!r}")
+    mode = DeliveryMode(given)
     period = data.get("period")
-    if mode == "digest" and period is None:
+    if mode is DeliveryMode.DIGEST and period is None:
         period = "daily"
     period_minutes = parse_duration(period, "period", fail) if period is not None else None
     throttle = data.get("throttle")
@@ -326,13 +289,27 @@ def parse_rule(data: Any, index: int, path: Path | str, defaults: dict[str, Any]
     max_articles = data.get("max_articles", 50)
     if not isinstance(max_articles, int) or isinstance(max_articles, bool) or max_articles < 1:
         fail("max_articles", "must be a positive integer")
-    return Rule(name.strip(), recipients, keywords, event, claim, article, raw, mode,
-                period_minutes if mode == "digest" else None, throttle_minutes, max_articles)
+    return Rule(
+        name.strip(),
+        recipients,
+        keywords,
+        event,
+        claim,
+        article,
+        raw,
+        mode,
+        period_minutes if mode is DeliveryMode.DIGEST else None,
+        throttle_minutes,
+        max_articles,
+    )
 
 
 def rules_path(path: Path | str | None = None) -> Path:
     """``--rules`` or ``NEWSMON_ALERTS`` or ``config/alerts.yaml``."""
-    return Path(path or os.environ.get("NEWSMON_ALERTS", config_dir() / "alerts.yaml"))
+    if path:
+        return Path(path)
+    env = os.environ.get("NEWSMON_ALERTS")
+    return Path(env) if env is not None else config_dir() / "alerts.yaml"
 
 
 def parse_rules(data: Any, path: Path | str = "alerts.yaml") -> tuple[list[Rule], list[str]]:
@@ -349,8 +326,12 @@ def parse_rules(data: Any, path: Path | str = "alerts.yaml") -> tuple[list[Rule]
         if isinstance(item, dict) and item.get("enabled", True) is False:
             continue
         try:
-            rule = parse_rule({k: v for k, v in (item or {}).items() if k != "enabled"}
-                              if isinstance(item, dict) else item, index, path, defaults)
+            rule = parse_rule(
+                {k: v for k, v in (item or {}).items() if k != "enabled"} if isinstance(item, dict) else item,
+                index,
+                path,
+                defaults,
+            )
         except RuleError as exc:
             errors.append(str(exc))
             continue
@@ -362,8 +343,12 @@ def parse_rules(data: Any, path: Path | str = "alerts.yaml") -> tuple[list[Rule]
     return rules, errors
 
 
-def validate_raw(es: Any, index: str, rules: list[Rule], path: Path | str,
-                 ) -> tuple[list[Rule], list[str]]:
+def validate_raw(
+    es: Elasticsearch,
+    index: str,
+    rules: list[Rule],
+    path: Path | str,
+) -> tuple[list[Rule], list[str]]:
     """Dry-run each raw query against the articles index; drop the ones Elasticsearch refuses."""
     kept: list[Rule] = []
     errors: list[str] = []
@@ -375,21 +360,25 @@ def validate_raw(es: Any, index: str, rules: list[Rule], path: Path | str,
             answer = es.indices.validate_query(index=index, query=rule.raw, explain=True)
             valid = answer.get("valid", False)
             reason = answer.get("error") or "; ".join(
-                e.get("error", "") for e in answer.get("explanations", [])
-                if not e.get("valid", True))
+                e.get("error", "") for e in answer.get("explanations", []) if not e.get("valid", True)
+            )
         except Exception as exc:  # noqa: BLE001 - any refusal is a rule error
             valid, reason = False, str(getattr(exc, "message", exc))
         if valid:
             kept.append(rule)
         else:
             reason = " ".join((reason or "invalid query").split())[:300]
-            errors.append(str(RuleError(path, f"rule {rule.name!r}: query.raw",
-                                        f"Elasticsearch refused it: {reason}")))
+            errors.append(
+                str(RuleError(path, f"rule {rule.name!r}: query.raw", f"Elasticsearch refused it: {reason}"))
+            )
     return kept, errors
 
 
-def load_rules(path: Path | str | None = None, es: Any = None, index: str | None = None,
-               ) -> tuple[list[Rule], list[str]]:
+def load_rules(
+    path: Path | str | None = None,
+    es: Elasticsearch | None = None,
+    index: str | None = None,
+) -> tuple[list[Rule], list[str]]:
     """Load the rules file; with ``es`` and ``index``, raw queries are dry-run validated."""
     file = rules_path(path)
     rules, errors = parse_rules(load_yaml(file), file)
@@ -397,118 +386,3 @@ def load_rules(path: Path | str | None = None, es: Any = None, index: str | None
         rules, raw_errors = validate_raw(es, index, rules, file)
         errors += raw_errors
     return rules, errors
-
-
-# --------------------------------------------------------------------------- queries
-
-
-def term_query(term: Term, fields: tuple[str, ...]) -> dict[str, Any]:
-    """Any spelling variant of ``term`` in any of ``fields``: one-word variants in a single
-    OR-match, multi-word ones as phrases."""
-    variants = term.variants()
-    single = [v for v in variants if " " not in v]
-    should: list[dict[str, Any]] = []
-    if single:
-        should.append({"multi_match": {"query": " ".join(single), "fields": list(fields),
-                                       "operator": "or"}})
-    should += [{"multi_match": {"query": v, "type": "phrase", "fields": list(fields)}}
-               for v in variants if " " in v]
-    return {"bool": {"should": should, "minimum_should_match": 1}}
-
-
-def article_fields(keywords: Keywords) -> tuple[str, ...]:
-    """Article-index fields behind the rule's ``fields`` names."""
-    return tuple(f for name in keywords.fields for f in ARTICLE_FIELDS.get(name, ()))
-
-
-def keyword_clause(term: Term, keywords: Keywords,
-                   sub_ids: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """One term over article fields, plus articles whose claims/events matched it."""
-    should: list[dict[str, Any]] = []
-    fields = article_fields(keywords)
-    if fields:
-        should.append(term_query(term, fields))
-    ids = (sub_ids or {}).get(term.label)
-    if ids:
-        should.append({"ids": {"values": ids}})
-    if not should:
-        return {"ids": {"values": []}}
-    return {"bool": {"should": should, "minimum_should_match": 1}}
-
-
-def keyword_query(keywords: Keywords, sub_ids: dict[str, list[str]] | None = None,
-                  ) -> dict[str, Any]:
-    """any-of AND all-of AND NOT exclusions."""
-    must: list[dict[str, Any]] = [keyword_clause(t, keywords, sub_ids) for t in keywords.all]
-    if keywords.any:
-        must.append({"bool": {"should": [keyword_clause(t, keywords, sub_ids)
-                                          for t in keywords.any], "minimum_should_match": 1}})
-    must_not = [keyword_clause(t, keywords, sub_ids) for t in keywords.exclude]
-    return {"bool": {"must": must, "must_not": must_not}}
-
-
-def _ci_terms(field_name: str, values: tuple[str, ...]) -> dict[str, Any]:
-    should = [{"term": {field_name: {"value": v, "case_insensitive": True}}} for v in values]
-    return {"bool": {"should": should, "minimum_should_match": 1}}
-
-
-def _phrases(field_name: str, values: tuple[str, ...]) -> dict[str, Any]:
-    should = [{"match_phrase": {field_name: v}} for v in values]
-    return {"bool": {"should": should, "minimum_should_match": 1}}
-
-
-def article_filters(rule: Rule) -> list[dict[str, Any]]:
-    """Source / feed / language filters on the article itself (case-insensitive)."""
-    out = []
-    if "source" in rule.article:
-        values = rule.article["source"]
-        out.append({"bool": {"should": [_ci_terms("source", values), _ci_terms("domain", values),
-                                         _ci_terms("sitename", values)],
-                             "minimum_should_match": 1}})
-    if "feed" in rule.article:
-        values = rule.article["feed"]
-        out.append({"bool": {"should": [_ci_terms("feed_names", values),
-                                         _ci_terms("feed_name", values),
-                                         _ci_terms("feed_url", values)],
-                             "minimum_should_match": 1}})
-    if "language" in rule.article:
-        out.append(_ci_terms("language", rule.article["language"]))
-    return out
-
-
-def event_query(rule: Rule) -> dict[str, Any]:
-    """All event conditions must hold on the same event document."""
-    clauses = []
-    for key, values in rule.event.items():
-        if key in ("type", "status", "country"):
-            clauses.append(_ci_terms(key, values))
-        else:  # actors, location: text fields, a name matches inside a longer name
-            clauses.append(_phrases(key, values))
-    return {"bool": {"filter": clauses}}
-
-
-def claim_query(rule: Rule) -> dict[str, Any]:
-    """Claim speaker: ``Medvedev`` matches ``Dmitry Medvedev``."""
-    return {"bool": {"filter": [_phrases("speaker", rule.claim["speaker"])]}}
-
-
-def sub_term_query(term: Term, kind: str) -> dict[str, Any]:
-    """A keyword over claims' content or events' trigger."""
-    return term_query(term, (SUB_FIELDS[kind][1],))
-
-
-def highlight(rule: Rule) -> dict[str, Any] | None:
-    """Highlight the keyword matches (markers are replaced by the mailer)."""
-    if not rule.keywords or not article_fields(rule.keywords):
-        return None
-    terms = rule.keywords.positive
-    query = {"bool": {"should": [term_query(t, article_fields(rule.keywords)) for t in terms]}}
-    return {
-        "pre_tags": [HL_PRE], "post_tags": [HL_POST], "highlight_query": query,
-        "fields": {"title": {"number_of_fragments": 0},
-                   "text": {"fragment_size": 180, "number_of_fragments": 2}},
-    }
-
-
-HL_PRE = "\ue000"
-HL_POST = "\ue001"

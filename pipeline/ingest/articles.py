@@ -1,4 +1,4 @@
-"""Build the article record from a feed entry, its fetched page and the extraction result.
+"""Build the article record from a feed entry, its fetched page and the page's text.
 
 Whatever went wrong upstream, an entry always becomes an article: a failed fetch or an
 empty extraction falls back to the feed's title and summary with the reason recorded.
@@ -9,26 +9,28 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pipeline.ingest.pagetext import Extracted, strip_html
+from pipeline.ingest.pagetext import PageStatus, PageText, strip_html
 from pipeline.ingest.simhash import bands, simhash, to_hex
 from pipeline.ingest.urls import canonical_url, domain_of
-from pipeline.records import Article, Entry
+from pipeline.records import Article, Entry, ExtractionStatus
 
 
-def _status(fetch_error: str | None, extracted: Extracted | None) -> tuple[str, str | None]:
+def _status(fetch_error: str | None, page: PageText | None) -> tuple[ExtractionStatus, str | None]:
     if fetch_error:
-        return "fetch_failed", fetch_error
-    if extracted is None:
-        return "skipped", "page not fetched"
-    if extracted.status == "ok":
-        return "ok", None
-    return ("no_text" if extracted.status == "no_text" else "extraction_error"), extracted.error
+        return ExtractionStatus.FETCH_FAILED, fetch_error
+    if page is None:
+        return ExtractionStatus.SKIPPED, "page not fetched"
+    if page.status == PageStatus.OK:
+        return ExtractionStatus.OK, None
+    if page.status == PageStatus.NO_TEXT:
+        return ExtractionStatus.NO_TEXT, page.error
+    return ExtractionStatus.EXTRACTION_ERROR, page.error
 
 
 def build_article(
     entry: Entry,
     now: datetime,
-    extracted: Extracted | None = None,
+    extracted: PageText | None = None,
     fetch_error: str | None = None,
     fetch_status: int | None = None,
     final_url: str | None = None,
@@ -36,18 +38,18 @@ def build_article(
     """Merge feed metadata with the page's; the page wins where it has a value."""
     status, error = _status(fetch_error, extracted)
     summary = strip_html(entry.summary) or None
-    if status == "ok" and extracted is not None:
+    if status == ExtractionStatus.OK and extracted is not None:
         text = extracted.text
     else:
         text = "\n\n".join(p for p in (entry.title, summary) if p)
-    page = extracted or Extracted(status="none")
+    page = extracted or PageText(status=PageStatus.NO_TEXT)  # metadata from the feed only
     url = final_url or entry.link
     canonical = entry.canonical_url
     if page.canonical_url:
         # Kept for display/search; the id stays on the feed link's canonical form so that a
         # re-run (which sees the feed link before fetching) recognises the article.
         canonical = canonical_url(page.canonical_url)
-    signature = simhash(text) if status == "ok" else None
+    signature = simhash(text) if status == ExtractionStatus.OK else None
     return Article(
         article_id=entry.article_id,
         url=canonical,  # what readers and alerts link to: no tracking parameters

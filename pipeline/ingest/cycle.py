@@ -1,4 +1,4 @@
-"""One ingest cycle: poll due feeds, find new entries, fetch, extract, analyse, index.
+"""One ingest cycle: poll due feeds, find new entries, fetch, get page text, analyze, index.
 
 The stages are plain functions so the CLI runs them in one process and the Airflow DAG can
 run them as separate tasks (``poll_feeds`` per batch of feeds, then ``ingest_entries``).
@@ -12,113 +12,35 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec, Settings
-from pipeline.fetch.client import Fetcher, FetchPolicy, FetchResult
+from pipeline.fetch.client import Fetcher, FetchResult
 from pipeline.ingest.articles import build_article
-from pipeline.ingest.enrich import AnalyzerLike, analyse_articles
-from pipeline.ingest.feeds import (
-    ParsedFeed,
+from pipeline.ingest.enrich import AnalyzerLike, analyze_articles
+from pipeline.ingest.feeds import ParsedFeed, entries_from, parse_feed_document
+from pipeline.ingest.feedstate import (
+    FeedState,
     conditional_headers,
-    entries_from,
     is_due,
-    parse_feed_document,
+    load_states,
     record_failure,
     record_success,
+    save_states,
 )
-from pipeline.ingest.feedstate import load_states, save_states
-from pipeline.ingest.pagetext import extract_article
-from pipeline.records import Article, Entry, FeedState
+from pipeline.ingest.pagetext import page_text
+from pipeline.ingest.summary import CycleSummary, IngestSummary, PollSummary
+from pipeline.records import Article, Entry
 from pipeline.store.bulk import BulkResult, existing_ids, index_articles, index_kind
 from pipeline.store.elastic import Indices, ensure_templates
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
-
-
-@dataclass
-class PollSummary:
-    """What polling a set of feeds produced."""
-
-    feeds: int = 0
-    polled: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    backing_off: int = 0
-    entries: list[Entry] = field(default_factory=list)
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-@dataclass
-class IngestSummary:
-    """What ingesting a set of entries produced."""
-
-    entries: int = 0
-    new_articles: int = 0
-    indexed: int = 0
-    already_indexed: int = 0
-    claims: int = 0
-    events: int = 0
-    extraction: Counter = field(default_factory=Counter)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    article_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CycleSummary:
-    """Poll + ingest, as printed by ``python -m pipeline run --once``."""
-
-    poll: PollSummary
-    ingest: IngestSummary
-    seconds: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "feeds": self.poll.feeds, "polled": self.poll.polled,
-            "not_modified": self.poll.not_modified, "failed": self.poll.failed,
-            "backing_off": self.poll.backing_off, "entries": len(self.poll.entries),
-            "new_articles": self.ingest.new_articles, "indexed": self.ingest.indexed,
-            "already_indexed": self.ingest.already_indexed, "claims": self.ingest.claims,
-            "events": self.ingest.events, "extraction": dict(self.ingest.extraction),
-            "errors": len(self.ingest.errors), "poll_seconds": round(self.poll.seconds, 3),
-            "timings": {k: round(v, 3) for k, v in self.ingest.timings.items()},
-            "seconds": round(self.seconds, 3),
-        }
-
-    def text(self) -> str:
-        d = self.as_dict()
-        lines = [
-            f"feeds: {d['feeds']} total, {d['polled']} polled, {d['not_modified']} not modified, "
-            f"{d['failed']} failed, {d['backing_off']} backing off",
-            f"articles: {d['entries']} entries, {d['new_articles']} new, {d['indexed']} indexed, "
-            f"{d['already_indexed']} already indexed; claims {d['claims']}, events {d['events']}",
-            f"extraction: {d['extraction'] or '-'}; errors: {d['errors']}",
-            "timings: poll {:.2f}s, ".format(d["poll_seconds"])
-            + ", ".join(f"{k} {v:.2f}s" for k, v in d["timings"].items())
-            + f"; total {d['seconds']:.2f}s",
-        ]
-        return "\n".join(lines)
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The HTTP policy from settings."""
-    return FetchPolicy(
-        connect_timeout=settings.connect_timeout, total_timeout=settings.total_timeout,
-        max_bytes=settings.max_bytes, max_redirects=settings.max_redirects,
-        retries=settings.retries, concurrency=settings.fetch_concurrency,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay=settings.per_host_delay, allow_private=tuple(settings.allow_private),
-    )
 
 
 PARALLEL_PARSE_MIN_FEEDS = 32
@@ -135,7 +57,8 @@ class ParsePool:
     def executor(self) -> ProcessPoolExecutor | None:
         if self.enabled and self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=os.cpu_count(), mp_context=mp.get_context("forkserver"))
+                max_workers=os.cpu_count(), mp_context=mp.get_context("forkserver")
+            )
         return self._executor
 
     def shutdown(self) -> None:
@@ -144,8 +67,13 @@ class ParsePool:
 
 
 def _apply_feed_result(
-    state: FeedState, spec: FeedSpec, result: FetchResult, parsed: ParsedFeed | None,
-    now: datetime, settings: Settings, summary: PollSummary,
+    state: FeedState,
+    spec: FeedSpec,
+    result: FetchResult,
+    parsed: ParsedFeed | None,
+    now: datetime,
+    settings: Settings,
+    summary: PollSummary,
 ) -> None:
     interval = timedelta(minutes=spec.interval_minutes) if spec.interval_minutes else None
     if result.not_modified:
@@ -160,8 +88,7 @@ def _apply_feed_result(
         summary.failures.append({"feed": spec.url, "kind": kind, "error": message})
         return
     if parsed.error:
-        record_failure(state, now, result.status, "not_a_feed", parsed.error,
-                       settings.max_backoff_minutes)
+        record_failure(state, now, result.status, "not_a_feed", parsed.error, settings.max_backoff_minutes)
         summary.failed += 1
         summary.failures.append({"feed": spec.url, "kind": "not_a_feed", "error": parsed.error})
         return
@@ -171,7 +98,10 @@ def _apply_feed_result(
 
 
 async def _fetch_and_parse(
-    fetcher: Fetcher, pool: ParsePool, url: str, headers: dict[str, str],
+    fetcher: Fetcher,
+    pool: ParsePool,
+    url: str,
+    headers: dict[str, str],
 ) -> tuple[FetchResult, ParsedFeed | None]:
     """Fetch one feed and parse it off the event loop, so parsing overlaps other fetches."""
     result = await fetcher.fetch(url, headers)
@@ -188,7 +118,10 @@ async def _fetch_and_parse(
 
 
 async def poll_feeds_async(
-    es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec], settings: Settings,
+    es: Elasticsearch,
+    indices: Indices,
+    specs: Sequence[FeedSpec],
+    settings: Settings,
     force: bool = False,
 ) -> PollSummary:
     """Poll the due feeds with conditional GET; store every feed's new state."""
@@ -196,16 +129,17 @@ async def poll_feeds_async(
     now = datetime.now(UTC)
     summary = PollSummary(feeds=len(specs))
     states = load_states(es, indices, specs)
-    due = [(spec, state) for spec, state in zip(specs, states, strict=True)
-           if force or is_due(state, now)]
+    due = [(spec, state) for spec, state in zip(specs, states, strict=True) if force or is_due(state, now)]
     summary.backing_off = len(specs) - len(due)
     pool = ParsePool(len(due))
     try:
-        async with Fetcher(fetch_policy(settings)) as fetcher:
-            outcomes = await asyncio.gather(*(
-                _fetch_and_parse(fetcher, pool, spec.url, conditional_headers(state))
-                for spec, state in due
-            ))
+        async with Fetcher(settings.fetch) as fetcher:
+            outcomes = await asyncio.gather(
+                *(
+                    _fetch_and_parse(fetcher, pool, spec.url, conditional_headers(state))
+                    for spec, state in due
+                )
+            )
     finally:
         pool.shutdown()
     for (spec, state), (result, parsed) in zip(due, outcomes, strict=True):
@@ -213,8 +147,7 @@ async def poll_feeds_async(
         try:
             _apply_feed_result(state, spec, result, parsed, now, settings, summary)
         except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the rest
-            record_failure(state, now, result.status, "internal", repr(exc),
-                           settings.max_backoff_minutes)
+            record_failure(state, now, result.status, "internal", repr(exc), settings.max_backoff_minutes)
             summary.failed += 1
             summary.failures.append({"feed": spec.url, "kind": "internal", "error": repr(exc)})
     save_states(es, indices, [state for _, state in due])
@@ -222,8 +155,9 @@ async def poll_feeds_async(
     return summary
 
 
-def poll_feeds(es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec],
-               settings: Settings, force: bool = False) -> PollSummary:
+def poll_feeds(
+    es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec], settings: Settings, force: bool = False
+) -> PollSummary:
     """Sync wrapper of :func:`poll_feeds_async`."""
     return asyncio.run(poll_feeds_async(es, indices, specs, settings, force))
 
@@ -245,12 +179,14 @@ def build_articles(entries: Sequence[Entry], pages: Sequence[FetchResult]) -> li
         try:
             if not page.ok or page.not_modified:
                 error = f"{page.error_kind or 'http_status'}: {page.error or f'HTTP {page.status}'}"
-                articles.append(build_article(entry, now, fetch_error=error,
-                                              fetch_status=page.status, final_url=page.final_url))
+                articles.append(
+                    build_article(
+                        entry, now, fetch_error=error, fetch_status=page.status, final_url=page.final_url
+                    )
+                )
                 continue
             # htmldate's date search only when the feed did not date the entry
-            extracted = extract_article(page.text(), page.final_url,
-                                        full_metadata=entry.published_at is None)
+            extracted = page_text(page.text(), page.final_url, full_metadata=entry.published_at is None)
             articles.append(build_article(entry, now, extracted, None, page.status, page.final_url))
         except Exception as exc:  # noqa: BLE001 - record and keep the entry
             articles.append(build_article(entry, now, fetch_error=f"internal: {exc!r}"))
@@ -258,10 +194,14 @@ def build_articles(entries: Sequence[Entry], pages: Sequence[FetchResult]) -> li
 
 
 def ingest_entries(
-    es: Elasticsearch, indices: Indices, entries: Sequence[Entry], settings: Settings,
-    analyzer: AnalyzerLike | None = None, progress: Progress | None = None,
+    es: Elasticsearch,
+    indices: Indices,
+    entries: Sequence[Entry],
+    settings: Settings,
+    analyzer: AnalyzerLike | None = None,
+    progress: Progress | None = None,
 ) -> IngestSummary:
-    """Fetch, extract, analyse and index the entries that are not indexed yet."""
+    """Fetch, get page text, analyze and index the entries that are not indexed yet."""
     summary = IngestSummary(entries=len(entries))
     clock = time.perf_counter()
     fresh = new_entries(es, indices, entries)
@@ -277,15 +217,15 @@ def ingest_entries(
     clock = time.perf_counter()
     articles = build_articles(fresh, pages)
     summary.timings["extract"] = time.perf_counter() - clock
-    summary.extraction.update(a.extraction_status for a in articles)
+    summary.extraction.update(str(a.extraction_status) for a in articles)
     claims: list[tuple[str, dict[str, Any]]] = []
     events: list[tuple[str, dict[str, Any]]] = []
     if analyzer is not None:
         if progress:
-            progress(f"analysing {len(articles)} articles")
+            progress(f"analyzing {len(articles)} articles")
         clock = time.perf_counter()
-        claims, events = analyse_articles(articles, analyzer)
-        summary.timings["analyse"] = time.perf_counter() - clock
+        claims, events = analyze_articles(articles, analyzer)
+        summary.timings["analyze"] = time.perf_counter() - clock
     clock = time.perf_counter()
     result = index_articles(es, [a.to_doc() for a in articles], indices)
     derived = BulkResult()
@@ -304,13 +244,18 @@ def ingest_entries(
 
 
 async def _fetch_pages(entries: Sequence[Entry], settings: Settings) -> list[FetchResult]:
-    async with Fetcher(fetch_policy(settings)) as fetcher:
+    async with Fetcher(settings.fetch) as fetcher:
         return await fetcher.fetch_many([(e.link, None) for e in entries])
 
 
 def run_cycle(
-    es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec], settings: Settings,
-    analyzer: AnalyzerLike | None = None, progress: Progress | None = None, force: bool = False,
+    es: Elasticsearch,
+    indices: Indices,
+    specs: Sequence[FeedSpec],
+    settings: Settings,
+    analyzer: AnalyzerLike | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> CycleSummary:
     """One full cycle over all feeds."""
     started = time.perf_counter()

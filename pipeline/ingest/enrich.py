@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from pipeline.ingest.urls import stable_id
-from pipeline.records import Article
+from pipeline.records import Article, ExtractionStatus
 
 log = logging.getLogger(__name__)
-ANALYSABLE = {"ok"}
+ANALYZABLE = {ExtractionStatus.OK}
 
 
 class AnalyzerLike(Protocol):
@@ -24,27 +24,38 @@ class AnalyzerLike(Protocol):
 def article_ref(article: Article) -> dict[str, Any]:
     """The article fields copied onto every claim and event."""
     doc = article.to_doc()
-    return {k: doc.get(k) for k in (
-        "article_id", "url", "title", "source", "feed_id", "feed_name",
-        "published_at", "indexed_at", "@timestamp", "language",
-    )}
+    return {
+        k: doc.get(k)
+        for k in (
+            "article_id",
+            "url",
+            "title",
+            "source",
+            "feed_id",
+            "feed_name",
+            "published_at",
+            "indexed_at",
+            "@timestamp",
+            "language",
+        )
+    }
 
 
 def _unique(values: list[str | None]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def analyse_articles(
+def analyze_articles(
     articles: Sequence[Article], analyzer: AnalyzerLike
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
     """Run the extractors over the articles with text; returns (claim docs, event docs).
 
     Sets each article's ``analysis`` facets (counts, types, speakers, entities, status).
-    An analyser failure on one article is recorded on it and the batch goes on.
+    An analyzer failure on one article is recorded on it and the batch goes on.
     """
     claims: list[tuple[str, dict[str, Any]]] = []
     events: list[tuple[str, dict[str, Any]]] = []
-    todo = [a for a in articles if a.extraction_status in ANALYSABLE]
+    todo = [a for a in articles if a.extraction_status in ANALYZABLE]
     for article in articles:
         if article not in todo:
             article.analysis = {"analysis_status": "skipped", "analysis_reason": "no article text"}
@@ -68,17 +79,28 @@ def analyse_articles(
         seen_claims: set[str] = set()
         for claim in result.claims:
             body = claim.to_dict()
-            cid = stable_id("claim", article.article_id, str(body.get("start")), str(body.get("end")),
-                            str(body.get("content_start")), str(body.get("content_end")),
-                            body.get("cue") or "")
+            cid = stable_id(
+                "claim",
+                article.article_id,
+                str(body.get("start")),
+                str(body.get("end")),
+                str(body.get("content_start")),
+                str(body.get("content_end")),
+                body.get("cue") or "",
+            )
             if cid in seen_claims:
                 continue
             seen_claims.add(cid)
             claims.append((cid, {**ref, **body, "claim_id": cid}))
         for event in result.events:
             body = event.to_dict()
-            eid = stable_id("event", article.article_id, body.get("type") or "",
-                            str(body.get("start")), str(body.get("end")))
+            eid = stable_id(
+                "event",
+                article.article_id,
+                body.get("type") or "",
+                str(body.get("start")),
+                str(body.get("end")),
+            )
             if eid in seen_events:
                 continue  # the same trigger typed twice is one event
             seen_events.add(eid)

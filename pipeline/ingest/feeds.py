@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import random
 import zlib
 from calendar import timegm
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,7 +20,7 @@ import feedparser
 
 from pipeline.config import FeedSpec
 from pipeline.ingest.urls import article_id, canonical_url, feed_id
-from pipeline.records import Entry, FeedState
+from pipeline.records import Entry
 
 MAX_ENTRIES_PER_FEED = 500
 MAX_FEED_BYTES = 10_000_000
@@ -58,14 +57,16 @@ def parse_json_feed(body: bytes) -> ParsedFeed:
         if not isinstance(item, dict):
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        entries.append({
-            "link": item.get("url") or item.get("external_url"),
-            "title": item.get("title"),
-            "summary": item.get("summary") or item.get("content_text"),
-            "author": (authors[0] or {}).get("name") if authors else None,
-            "published": item.get("date_published") or item.get("date_modified"),
-            "tags": [t for t in item.get("tags", []) if isinstance(t, str)],
-        })
+        entries.append(
+            {
+                "link": item.get("url") or item.get("external_url"),
+                "title": item.get("title"),
+                "summary": item.get("summary") or item.get("content_text"),
+                "author": (authors[0] or {}).get("name") if authors else None,
+                "published": item.get("date_published") or item.get("date_modified"),
+                "tags": [t for t in item.get("tags", []) if isinstance(t, str)],
+            }
+        )
     return ParsedFeed(title=data.get("title"), version="json1", entries=entries)
 
 
@@ -114,14 +115,16 @@ def parse_feed_document(body: bytes, content_type: str | None = None) -> ParsedF
         link = item.get("link")
         if not link:
             link = next((lnk.get("href") for lnk in item.get("links", []) if lnk.get("href")), None)
-        entries.append({
-            "link": link or (item.get("id") if str(item.get("id", "")).startswith("http") else None),
-            "title": item.get("title"),
-            "summary": item.get("summary"),
-            "author": item.get("author"),
-            "published": _struct_to_datetime(item.get("published_parsed") or item.get("updated_parsed")),
-            "tags": [t.get("term") for t in item.get("tags", []) if t.get("term")],
-        })
+        entries.append(
+            {
+                "link": link or (item.get("id") if str(item.get("id", "")).startswith("http") else None),
+                "title": item.get("title"),
+                "summary": item.get("summary"),
+                "author": item.get("author"),
+                "published": _struct_to_datetime(item.get("published_parsed") or item.get("updated_parsed")),
+                "tags": [t.get("term") for t in item.get("tags", []) if t.get("term")],
+            }
+        )
     result = ParsedFeed(
         title=parsed.feed.get("title"),
         version=parsed.get("version") or None,
@@ -164,82 +167,20 @@ def entries_from(parsed: ParsedFeed, spec: FeedSpec) -> list[Entry]:
         if aid in seen:
             continue
         seen.add(aid)
-        out.append(Entry(
-            feed_id=fid, feed_name=spec.name, feed_url=spec.url, link=link.strip(),
-            canonical_url=canon, article_id=aid,
-            title=(item.get("title") or "").strip() or None,
-            summary=item.get("summary"), author=item.get("author"),
-            published_at=_to_datetime(item.get("published")),
-            tags=list(spec.tags) + [t for t in item.get("tags", []) if t not in spec.tags],
-            language=spec.language,
-        ))
+        out.append(
+            Entry(
+                feed_id=fid,
+                feed_name=spec.name,
+                feed_url=spec.url,
+                link=link.strip(),
+                canonical_url=canon,
+                article_id=aid,
+                title=(item.get("title") or "").strip() or None,
+                summary=item.get("summary"),
+                author=item.get("author"),
+                published_at=_to_datetime(item.get("published")),
+                tags=list(spec.tags) + [t for t in item.get("tags", []) if t not in spec.tags],
+                language=spec.language,
+            )
+        )
     return out
-
-
-def initial_state(spec: FeedSpec) -> FeedState:
-    """State for a feed never polled before."""
-    return FeedState(
-        feed_id=feed_id(spec.url), url=spec.url, name=spec.name,
-        tags=list(spec.tags), language=spec.language,
-    )
-
-
-def is_due(state: FeedState, now: datetime) -> bool:
-    """A feed is polled unless it is backing off (or not yet due at its own interval)."""
-    return state.next_poll_at is None or state.next_poll_at <= now
-
-
-def backoff_delay(failures: int, max_minutes: int) -> timedelta:
-    """Exponential back-off per feed: 1, 2, 4 ... minutes with jitter, capped."""
-    minutes = min(max_minutes, 2 ** max(0, failures - 1))
-    return timedelta(minutes=minutes * random.uniform(0.8, 1.2))
-
-
-def record_success(
-    state: FeedState, now: datetime, status: int, headers: dict[str, str],
-    interval: timedelta | None, parsed: ParsedFeed | None, new_entries: int,
-) -> None:
-    """Update state after a 200 or a 304."""
-    state.last_polled_at = now
-    state.last_success_at = now
-    state.last_status = status
-    state.last_outcome = "not_modified" if status == 304 else "ok"
-    state.consecutive_failures = 0
-    state.last_error = state.last_error_kind = None
-    if status != 304:
-        state.etag = headers.get("etag") or None
-        state.last_modified = headers.get("last-modified") or None
-    if parsed is not None:
-        state.feed_title = parsed.title
-        state.feed_version = parsed.version
-        state.bozo = parsed.bozo
-        state.bozo_reason = parsed.bozo_reason
-        state.entries_seen = len(parsed.entries)
-    state.last_new_entries = new_entries
-    state.next_poll_at = now + interval if interval else None
-
-
-def record_failure(
-    state: FeedState, now: datetime, status: int | None, kind: str, message: str,
-    max_backoff_minutes: int,
-) -> None:
-    """Update state after a failed poll; back off so a broken site is not hammered."""
-    state.last_polled_at = now
-    state.last_failure_at = now
-    state.last_status = status
-    state.last_outcome = "failed"
-    state.consecutive_failures += 1
-    state.last_error = message[:2000]
-    state.last_error_kind = kind
-    state.last_new_entries = 0
-    state.next_poll_at = now + backoff_delay(state.consecutive_failures, max_backoff_minutes)
-
-
-def conditional_headers(state: FeedState) -> dict[str, str]:
-    """Validators from the last 200, so an unchanged feed answers 304 and costs no parsing."""
-    headers: dict[str, str] = {}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
-    return headers

@@ -1,16 +1,169 @@
-"""Per-feed state kept in Elasticsearch, so feed health is searchable in Kibana."""
+"""Per-feed state: the record, its transitions after each poll, and its storage in Elasticsearch.
+
+One document per feed in ``<prefix>-feeds`` (id = feed id), so feed health is searchable in
+Kibana. :func:`record_success` / :func:`record_failure` are the only transitions; a failing
+feed backs off exponentially (with jitter, capped by ``max_backoff_minutes``). Validators
+(ETag, Last-Modified) are taken from a 200 only. Loading never fails for a feed never polled
+(a fresh state), and the configuration stays the source of truth for name, tags and language.
+"""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec
-from pipeline.ingest.feeds import initial_state
-from pipeline.records import FeedState
+from pipeline.ingest.urls import feed_id
 from pipeline.store.bulk import BulkResult, bulk_write
 from pipeline.store.elastic import Indices
+
+if TYPE_CHECKING:
+    from pipeline.ingest.feeds import ParsedFeed
+
+
+class FeedOutcome(StrEnum):
+    """What the last poll of a feed gave (stored as its string value)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    FAILED = "failed"
+    SKIPPED_BACKOFF = "skipped_backoff"
+
+
+@dataclass
+class FeedState:
+    """What we remember about one feed between polls (stored in the feeds index)."""
+
+    feed_id: str
+    url: str
+    name: str
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_status: int | None = None
+    last_outcome: FeedOutcome | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    next_poll_at: datetime | None = None
+    entries_seen: int = 0
+    last_new_entries: int = 0
+    feed_title: str | None = None
+    feed_version: str | None = None
+    bozo: bool = False
+    bozo_reason: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        """The Elasticsearch document (datetimes as ISO strings)."""
+        doc = asdict(self)
+        for key, value in doc.items():
+            if isinstance(value, datetime):
+                doc[key] = value.isoformat()
+        doc["healthy"] = self.consecutive_failures == 0
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> FeedState:
+        """Rebuild from a stored document, ignoring fields this version does not know."""
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in doc.items() if k in known}
+        for key in ("last_polled_at", "last_success_at", "last_failure_at", "next_poll_at"):
+            if isinstance(values.get(key), str):
+                values[key] = datetime.fromisoformat(values[key])
+        if values.get("last_outcome") in FeedOutcome.__members__.values():
+            values["last_outcome"] = FeedOutcome(values["last_outcome"])
+        return cls(**values)
+
+
+def initial_state(spec: FeedSpec) -> FeedState:
+    """State for a feed never polled before."""
+    return FeedState(
+        feed_id=feed_id(spec.url),
+        url=spec.url,
+        name=spec.name,
+        tags=list(spec.tags),
+        language=spec.language,
+    )
+
+
+def is_due(state: FeedState, now: datetime) -> bool:
+    """A feed is polled unless it is backing off (or not yet due at its own interval)."""
+    return state.next_poll_at is None or state.next_poll_at <= now
+
+
+def backoff_delay(failures: int, max_minutes: int) -> timedelta:
+    """Exponential back-off per feed: 1, 2, 4 ... minutes with jitter, capped."""
+    minutes = min(max_minutes, 2 ** max(0, failures - 1))
+    return timedelta(minutes=minutes * random.uniform(0.8, 1.2))
+
+
+def record_success(
+    state: FeedState,
+    now: datetime,
+    status: int,
+    headers: dict[str, str],
+    interval: timedelta | None,
+    parsed: ParsedFeed | None,
+    new_entries: int,
+) -> None:
+    """Update state after a 200 or a 304."""
+    state.last_polled_at = now
+    state.last_success_at = now
+    state.last_status = status
+    state.last_outcome = FeedOutcome.NOT_MODIFIED if status == 304 else FeedOutcome.OK
+    state.consecutive_failures = 0
+    state.last_error = state.last_error_kind = None
+    if status != 304:
+        state.etag = headers.get("etag") or None
+        state.last_modified = headers.get("last-modified") or None
+    if parsed is not None:
+        state.feed_title = parsed.title
+        state.feed_version = parsed.version
+        state.bozo = parsed.bozo
+        state.bozo_reason = parsed.bozo_reason
+        state.entries_seen = len(parsed.entries)
+    state.last_new_entries = new_entries
+    state.next_poll_at = now + interval if interval else None
+
+
+def record_failure(
+    state: FeedState,
+    now: datetime,
+    status: int | None,
+    kind: str,
+    message: str,
+    max_backoff_minutes: int,
+) -> None:
+    """Update state after a failed poll; back off so a broken site is not hammered."""
+    state.last_polled_at = now
+    state.last_failure_at = now
+    state.last_status = status
+    state.last_outcome = FeedOutcome.FAILED
+    state.consecutive_failures += 1
+    state.last_error = message[:2000]
+    state.last_error_kind = kind
+    state.last_new_entries = 0
+    state.next_poll_at = now + backoff_delay(state.consecutive_failures, max_backoff_minutes)
+
+
+def conditional_headers(state: FeedState) -> dict[str, str]:
+    """Validators from the last 200, so an unchanged feed answers 304 and costs no parsing."""
+    headers: dict[str, str] = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
 
 
 def load_states(es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec]) -> list[FeedState]:
@@ -18,9 +171,7 @@ def load_states(es: Elasticsearch, indices: Indices, specs: Sequence[FeedSpec]) 
     fresh = [initial_state(spec) for spec in specs]
     if not fresh:
         return []
-    response = es.options(ignore_status=404).mget(
-        index=indices.feeds, ids=[s.feed_id for s in fresh]
-    )
+    response = es.options(ignore_status=404).mget(index=indices.feeds, ids=[s.feed_id for s in fresh])
     stored = {d["_id"]: d["_source"] for d in response.get("docs", []) if d.get("found")}
     states = []
     for spec, state in zip(specs, fresh, strict=True):

@@ -1,4 +1,6 @@
-"""Article text and metadata from HTML, with trafilatura (and htmldate for the date).
+"""Page text: an article's main text and metadata from its HTML, with trafilatura.
+
+("Extraction" in newsmon means claims and events; this module turns HTML into text.)
 
 A page that cannot be fetched or yields no text still becomes an article: the feed's title
 and summary are kept with a recorded ``extraction_status``, so nothing is dropped silently.
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import trafilatura
 from lxml import html as lxml_html
@@ -20,11 +23,19 @@ MIN_TEXT_CHARS = 80
 JSON_LD_AUTHOR = re.compile(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,100})"')
 
 
+class PageStatus(StrEnum):
+    """Whether a page gave usable main text."""
+
+    OK = "ok"
+    NO_TEXT = "no_text"
+    ERROR = "error"
+
+
 @dataclass
-class Extracted:
+class PageText:
     """What trafilatura found in one page (all optional but ``status``)."""
 
-    status: str  # ok | no_text | error
+    status: PageStatus
     text: str = ""
     title: str | None = None
     author: str | None = None
@@ -78,29 +89,35 @@ def cheap_metadata(tree: HtmlElement) -> dict[str, str | None]:
     time) runs only for entries without one.
     """
     return {
-        "title": _meta(tree, '//meta[@property="og:title"]/@content', "//title/text()",
-                       "//h1//text()"),
-        "author": _meta(tree, '//meta[@name="author" or @name="byl" or @name="parsely-author"'
-                        ' or @name="sailthru.author" or @name="dc.creator"]/@content',
-                        '//*[@itemprop="author"]//*[@itemprop="name"]/@content',
-                        '//*[@itemprop="author"]//*[@itemprop="name"]//text()',
-                        '//a[@rel="author"]//text()') or _json_ld_author(tree),
+        "title": _meta(tree, '//meta[@property="og:title"]/@content', "//title/text()", "//h1//text()"),
+        "author": _meta(
+            tree,
+            '//meta[@name="author" or @name="byl" or @name="parsely-author"'
+            ' or @name="sailthru.author" or @name="dc.creator"]/@content',
+            '//*[@itemprop="author"]//*[@itemprop="name"]/@content',
+            '//*[@itemprop="author"]//*[@itemprop="name"]//text()',
+            '//a[@rel="author"]//text()',
+        )
+        or _json_ld_author(tree),
         "sitename": _meta(tree, '//meta[@property="og:site_name"]/@content'),
         "url": _meta(tree, '//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'),
         "language": _meta(tree, "/html/@lang"),
-        "date": _meta(tree, '//meta[@property="article:published_time"]/@content',
-                      '//meta[@itemprop="datePublished"]/@content'),
+        "date": _meta(
+            tree,
+            '//meta[@property="article:published_time"]/@content',
+            '//meta[@itemprop="datePublished"]/@content',
+        ),
     }
 
 
-def extract_article(html: str, url: str | None = None, full_metadata: bool = True) -> Extracted:
+def page_text(html: str, url: str | None = None, full_metadata: bool = True) -> PageText:
     """Run trafilatura on one page; never raises.
 
     ``full_metadata=False`` (the feed already dated the entry) replaces trafilatura's
     metadata pass with :func:`cheap_metadata`.
     """
     if not html or not html.strip():
-        return Extracted(status="no_text", error="empty page")
+        return PageText(status=PageStatus.NO_TEXT, error="empty page")
     try:
         meta: dict[str, str | None] = {}
         source: str | HtmlElement = html
@@ -110,19 +127,22 @@ def extract_article(html: str, url: str | None = None, full_metadata: bool = Tru
                 meta = cheap_metadata(tree)
                 source = tree
         doc = trafilatura.bare_extraction(
-            source, url=url, with_metadata=full_metadata, include_comments=False,
+            source,
+            url=url,
+            with_metadata=full_metadata,
+            include_comments=False,
             include_tables=True,
         )
     except Exception as exc:  # noqa: BLE001 - a parser bug on one page must not stop the batch
-        return Extracted(status="error", error=f"trafilatura failed: {type(exc).__name__}: {exc}")
-    if doc is None:
-        return Extracted(status="no_text", error="no main text found", language=html_language(html))
+        return PageText(status=PageStatus.ERROR, error=f"trafilatura failed: {type(exc).__name__}: {exc}")
+    if doc is None or isinstance(doc, dict):  # a dict only with as_dict=True, never asked for here
+        return PageText(status=PageStatus.NO_TEXT, error="no main text found", language=html_language(html))
     text = (doc.text or "").strip()
     ok = len(text) >= MIN_TEXT_CHARS
     language = doc.language or meta.get("language") or html_language(html)
     canonical = doc.url or meta.get("url")
-    return Extracted(
-        status="ok" if ok else "no_text",
+    return PageText(
+        status=PageStatus.OK if ok else PageStatus.NO_TEXT,
         text=text,
         title=doc.title or meta.get("title"),
         author=doc.author or meta.get("author"),

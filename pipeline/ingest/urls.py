@@ -14,10 +14,33 @@ from courlan import normalize_url
 
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "ga_", "_hs", "hsa_", "oly_", "vero_", "at_")
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mkt_tok", "ref", "ref_src",
-    "cmpid", "cmp", "ncid", "ocid", "icid", "smid", "sr_share", "share", "taid", "xtor",
-    "__twitter_impression", "s_cid", "soc_src", "soc_trk", "spm",
-    "CMP", "at_medium", "at_campaign",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mkt_tok",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "cmp",
+    "ncid",
+    "ocid",
+    "icid",
+    "smid",
+    "sr_share",
+    "share",
+    "taid",
+    "xtor",
+    "__twitter_impression",
+    "s_cid",
+    "soc_src",
+    "soc_trk",
+    "spm",
+    "CMP",
+    "at_medium",
+    "at_campaign",
 }
 
 

@@ -17,31 +17,24 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from spacy.attrs import LEMMA, ORTH, POS, TAG
 from spacy.tokens import Doc, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.claims import Claim, extract_claims
-from pipeline.nlp.context import (
-    ENTITY_LABELS,
-    Context,
-    FastMorph,
-    Mention,
-    Sentence,
-    build_filter,
-    english_ratio,
-    find_quotes,
-    fix_pos_after_parse,
-    has_quote,
-    load_model,
-    split_paragraphs,
-    split_sentences,
-)
+from pipeline.nlp.context import ENTITY_LABELS, Context, Mention, Sentence
 from pipeline.nlp.dates import parse_published
 from pipeline.nlp.entityhead import EntityHead
 from pipeline.nlp.events import Event, extract_events
+from pipeline.nlp.filters import build_filter, english_ratio
+from pipeline.nlp.model import load_model
+from pipeline.nlp.morph import FastMorph, fix_pos_after_parse
+from pipeline.nlp.segment import find_quotes, has_quote, split_paragraphs, split_sentences
+
+if TYPE_CHECKING:
+    from spacy.pipeline import TrainablePipe
 
 __all__ = ["Analysis", "Analyzer", "Claim", "Event", "run_jsonl"]
 
@@ -51,27 +44,8 @@ ENTITY_RECOGNISERS = ("head", "spacy")
 MAX_CHARS = 100_000
 MIN_ENGLISH_RATIO = 0.12
 _HTML_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>\n]{1,400}>", re.S | re.I)
-_IRREGULAR = {"said", "says", "told", "wrote", "written", "saw", "seen", "spoke", "struck", "shot",
-              "met", "fought", "freed", "held", "sought", "took", "won", "lost", "left", "led",
-              "hit", "sent", "according", "dubbed", "cast", "caught"}
-
-
-def _stems() -> set[str]:
-    """Word stems whose presence makes a sentence worth parsing."""
-    words: set[str] = set(_IRREGULAR)
-    lemmas = set(lx.SPEECH_VERBS) | set(lx.OBJECT_VERBS) | set(lx.SPEECH_NOUNS)
-    lemmas |= {k for k in lx.EVENT_TRIGGERS if "_" not in k}
-    lemmas |= set(lx.PHRASAL_VERBS)
-    for lemma in lemmas:
-        stem = lemma[:-1] if lemma.endswith("e") and len(lemma) > 4 else lemma
-        stem = stem[:-1] if stem.endswith("y") and len(stem) > 4 else stem
-        words.add(stem)
-    for phrase in lx.PHRASE_TRIGGERS:
-        words.add(phrase.split()[0])
-    return words
-
-
-_CANDIDATE = build_filter(_stems())
+# Word stems whose presence makes a sentence worth tagging (see `lx.INDEX`).
+_CANDIDATE = build_filter(lx.INDEX.candidate_stems)
 
 
 @dataclass
@@ -80,8 +54,7 @@ class Analysis:
 
     claims: list[Claim] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    entities: dict[str, list[str]] = field(
-        default_factory=lambda: {"persons": [], "orgs": [], "places": []})
+    entities: dict[str, list[str]] = field(default_factory=lambda: {"persons": [], "orgs": [], "places": []})
     status: str = "ok"
     reason: str | None = None
 
@@ -96,10 +69,9 @@ class Analysis:
 
 
 class Analyzer:
-    """Loads the spaCy model once and analyses documents; not thread-safe."""
+    """Loads the spaCy model once and analyzes documents; not thread-safe."""
 
-    def __init__(self, max_chars: int = MAX_CHARS, batch_size: int = 256,
-                 entities: str = "head") -> None:
+    def __init__(self, max_chars: int = MAX_CHARS, batch_size: int = 256, entities: str = "head") -> None:
         if entities not in ENTITY_RECOGNISERS:
             raise ValueError(f"entities must be one of {ENTITY_RECOGNISERS}, not {entities!r}")
         self.nlp = load_model(cache_embeddings=True)
@@ -114,18 +86,20 @@ class Analyzer:
         # parser and NER run in a second pass, only on sentences worth parsing
         stage2 = ("parser",) if self.head else ("parser", "ner")
         self.stage2 = [n for n in stage2 if n in self.nlp.pipe_names]
-        self.stage1_disabled = [n for n in ("attribute_ruler", "lemmatizer", "ner")
-                                if n in self.nlp.pipe_names and n not in self.stage2]
+        self.stage1_disabled: list[str] = [
+            n
+            for n in ("attribute_ruler", "lemmatizer", "ner")
+            if n in self.nlp.pipe_names and n not in self.stage2
+        ]
         self.max_chars = max_chars
         self.batch_size = batch_size
 
-    def analyze(self, text: str, published: dt.date | None = None,
-                language: str | None = None) -> Analysis:
+    def analyze(self, text: str, published: dt.date | None = None, language: str | None = None) -> Analysis:
         """Claims, events and entities of one article."""
         return next(self._run([(text, published, language)]))
 
     def analyze_many(self, docs: Iterable[tuple[str, dt.date | None]]) -> Iterator[Analysis]:
-        """Analyse many documents, batching their sentences through nlp.pipe."""
+        """Analyze many documents, batching their sentences through nlp.pipe."""
         return self._run((text, published, None) for text, published in docs)
 
     # ------------------------------------------------------------ internals
@@ -144,8 +118,9 @@ class Analyzer:
                 except Exception:  # noqa: BLE001
                     doc.ents = []
 
-    def _run(self, docs: Iterable[tuple[str, dt.date | None, str | None]],
-             chunk: int = 16) -> Iterator[Analysis]:
+    def _run(
+        self, docs: Iterable[tuple[str, dt.date | None, str | None]], chunk: int = 16
+    ) -> Iterator[Analysis]:
         pending: list[tuple[Context | None, Analysis]] = []
         for text, published, language in docs:
             pending.append(self._prepare(text, published, language))
@@ -155,8 +130,9 @@ class Analyzer:
         if pending:
             yield from self._finish(pending)
 
-    def _prepare(self, text: str, published: dt.date | None,
-                 language: str | None) -> tuple[Context | None, Analysis]:
+    def _prepare(
+        self, text: str, published: dt.date | None, language: str | None
+    ) -> tuple[Context | None, Analysis]:
         """Checks, truncation and segmentation; returns a context when there is work."""
         result = Analysis()
         if not isinstance(text, str) or not text.strip():
@@ -181,8 +157,9 @@ class Analyzer:
         for i, (ps, pe) in enumerate(paragraphs):
             for ss, se in split_sentences(text, ps, pe):
                 sentences.append(Sentence(ss, se, i))
-        ctx = Context(text=text, sentences=sentences, quotes=find_quotes(text, paragraphs),
-                      published=published)
+        ctx = Context(
+            text=text, sentences=sentences, quotes=find_quotes(text, paragraphs), published=published
+        )
         return ctx, result
 
     def _finish(self, pending: list[tuple[Context | None, Analysis]]) -> Iterator[Analysis]:
@@ -192,23 +169,29 @@ class Analyzer:
             if ctx is None:
                 continue
             for idx, sent in enumerate(ctx.sentences):
-                stext = ctx.text[sent.start:sent.end]
+                stext = ctx.text[sent.start : sent.end]
                 if idx < 2 or has_quote(stext) or _CANDIDATE.search(stext):
                     jobs.append((ctx, sent, idx))
-        texts = (ctx.text[s.start:s.end] for ctx, s, _ in jobs)
-        tagged = [self.morph(doc) for doc in self.nlp.pipe(
-            texts, batch_size=self.batch_size, disable=self.stage2 + self.stage1_disabled)]
-        keep = [(job, doc) for job, doc in zip(jobs, tagged, strict=True)
-                if job[2] < 2 or _worth_parsing(doc)]
+        texts = (ctx.text[s.start : s.end] for ctx, s, _ in jobs)
+        tagged = [
+            self.morph(doc)
+            for doc in self.nlp.pipe(
+                texts, batch_size=self.batch_size, disable=self.stage2 + self.stage1_disabled
+            )
+        ]
+        keep = [
+            (job, doc) for job, doc in zip(jobs, tagged, strict=True) if job[2] < 2 or _worth_parsing(doc)
+        ]
         docs = [doc for _, doc in keep]
         for name in self.stage2:
             # NER's own tok2vec is the costliest stage: skip sentences it cannot tag
             todo = docs if name != "ner" else [d for d in docs if _may_hold_entities(d)]
-            for _ in self.nlp.get_pipe(name).pipe(todo, batch_size=self.batch_size):
+            pipe = cast("TrainablePipe", self.nlp.get_pipe(name))
+            for _ in pipe.pipe(todo, batch_size=self.batch_size):
                 pass
         if self.head:
             for i in range(0, len(docs), self.batch_size):
-                self._entities_of(docs[i:i + self.batch_size])
+                self._entities_of(docs[i : i + self.batch_size])
         for ((_, sent, _), _), doc in zip(keep, docs, strict=True):
             fix_pos_after_parse(doc)
             sent.doc = doc
@@ -228,18 +211,60 @@ class Analyzer:
             yield result
 
 
-_CUE_LEMMAS = (set(lx.SPEECH_VERBS) | set(lx.OBJECT_VERBS) | set(lx.PASSIVE_ONLY_VERBS)
-               | set(lx.PHRASAL_VERBS))
-_PHRASE_HEADS = {p.split()[0] for p in lx.PHRASE_TRIGGERS}
-
-
 _TIME_WORDS = {
-    "today", "tonight", "yesterday", "tomorrow", "day", "days", "week", "weeks", "weekend",
-    "month", "months", "year", "years", "decade", "decades", "century", "morning", "afternoon",
-    "evening", "night", "nights", "hour", "hours", "minute", "minutes", "second", "seconds",
-    "first", "last", "next", "once", "half", "dozen", "dozens", "hundreds", "thousands",
-    "millions", "billions", "annual", "daily", "weekly", "monthly", "quarter", "season",
-    "spring", "summer", "autumn", "fall", "winter", "ago", "recent", "recently", "earlier",
+    "today",
+    "tonight",
+    "yesterday",
+    "tomorrow",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "weekend",
+    "month",
+    "months",
+    "year",
+    "years",
+    "decade",
+    "decades",
+    "century",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "nights",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "second",
+    "seconds",
+    "first",
+    "last",
+    "next",
+    "once",
+    "half",
+    "dozen",
+    "dozens",
+    "hundreds",
+    "thousands",
+    "millions",
+    "billions",
+    "annual",
+    "daily",
+    "weekly",
+    "monthly",
+    "quarter",
+    "season",
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "ago",
+    "recent",
+    "recently",
+    "earlier",
 }
 
 
@@ -247,8 +272,12 @@ def _may_hold_entities(doc: Doc) -> bool:
     """False for sentences without a capitalised word, number or time word: NER finds nothing."""
     for tok in doc:
         text = tok.text
-        if ((text[:1].isupper() and (tok.i > 0 or tok.pos_ == "PROPN")) or tok.like_num
-                or tok.tag_ == "CD" or tok.lower_ in _TIME_WORDS):
+        if (
+            (text[:1].isupper() and (tok.i > 0 or tok.pos_ == "PROPN"))
+            or tok.like_num
+            or tok.tag_ == "CD"
+            or tok.lower_ in _TIME_WORDS
+        ):
             return True
     return False
 
@@ -265,11 +294,11 @@ def _token_verdict(tok: Token) -> _Verdict:
     low = tok.lemma_.lower()
     if tok.is_quote or (tok.lower_ == "according"):
         return True
-    if tok.tag_.startswith("VB") and low in _CUE_LEMMAS:
+    if tok.tag_.startswith("VB") and low in lx.INDEX.cue_lemmas:
         return True
     if tok.pos_ == "NOUN" and low in lx.SPEECH_NOUNS:
         return True
-    if tok.lower_ in _PHRASE_HEADS:
+    if tok.lower_ in lx.INDEX.phrase_heads:
         return True
     needs = []
     keys = [low, tok.lower_] + ([low + "_n"] if tok.pos_ == "NOUN" else [])
@@ -318,9 +347,9 @@ def _collect_mentions(ctx: Context) -> None:
                 root, text = ent.root, ent.text  # both are recomputed on every access
                 dep = root.dep_
                 subject = dep in ("nsubj", "nsubjpass") or (
-                    dep in ("appos", "compound") and root.head.dep_ == "nsubj")
-                mentions.append(Mention(text, label, start, start + len(text),
-                                        subject, root.pos_ == "PROPN"))
+                    dep in ("appos", "compound") and root.head.dep_ == "nsubj"
+                )
+                mentions.append(Mention(text, label, start, start + len(text), subject, root.pos_ == "PROPN"))
     ctx.set_mentions(mentions)
 
 
@@ -328,8 +357,9 @@ def _entities(ctx: Context) -> dict[str, list[str]]:
     """Distinct persons (fullest form), organisations and places of the document."""
     out: dict[str, list[str]] = {"persons": [], "orgs": [], "places": []}
     for m in ctx.mentions:
-        key = {"PERSON": "persons", "ORG": "orgs", "GPE": "places", "LOC": "places",
-               "FAC": "places"}.get(m.label)
+        key = {"PERSON": "persons", "ORG": "orgs", "GPE": "places", "LOC": "places", "FAC": "places"}.get(
+            m.label
+        )
         if key is None:
             continue
         name = ctx.fullest(m.text) if key == "persons" else m.text
@@ -339,6 +369,7 @@ def _entities(ctx: Context) -> dict[str, list[str]]:
 
 
 # ---------------------------------------------------------------- JSONL
+
 
 def run_jsonl(stdin: TextIO, stdout: TextIO, entities: str = "head") -> int:
     """Read {"id","text","published"} lines, write one result line each; returns 0."""
@@ -356,8 +387,7 @@ def run_jsonl(stdin: TextIO, stdout: TextIO, entities: str = "head") -> int:
             text = obj.get("text") or ""
             if not isinstance(text, str):
                 raise ValueError("text must be a string")
-            result = analyzer.analyze(text, parse_published(obj.get("published")),
-                                      obj.get("language"))
+            result = analyzer.analyze(text, parse_published(obj.get("published")), obj.get("language"))
             out = {"id": doc_id, **result.to_dict()}
         except Exception as exc:  # noqa: BLE001 - report and go on with the next line
             out = {"id": doc_id, "error": f"{type(exc).__name__}: {exc}"}

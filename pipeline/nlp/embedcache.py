@@ -10,12 +10,13 @@ Outputs equal the uncached layer's up to float rounding (see tests/test_embedcac
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.pipeline import TrainablePipe
     from spacy.tokens import Doc
     from thinc.api import Model
 
@@ -29,7 +30,7 @@ class EmbeddingCache:
     hashes, so a collision is as unlikely here as there).
     """
 
-    def __init__(self, embed: Model, max_words: int = MAX_WORDS) -> None:
+    def __init__(self, embed: Model[Any, Any], max_words: int = MAX_WORDS) -> None:
         self.embed = embed
         self.max_words = max_words
         self.rows: dict[int, int] = {}
@@ -66,8 +67,11 @@ class EmbeddingCache:
 
         strings = like.vocab.strings
         values = list(missing.values())
-        words = Doc(like.vocab, words=[strings[orth] for orth, _, _ in values],
-                    spaces=[bool(space) for _, _, space in values])
+        words = Doc(
+            like.vocab,
+            words=[strings[orth] for orth, _, _ in values],
+            spaces=[bool(space) for _, _, space in values],
+        )
         for tok, (_, norm, _) in zip(words, values, strict=True):
             if tok.norm != norm:  # a tokenizer exception gave this token its own norm
                 tok.norm_ = strings[norm]
@@ -81,7 +85,7 @@ class EmbeddingCache:
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: spreads NORM before folding
 
 
-def embed_layer(tok2vec: Model) -> Model:
+def embed_layer(tok2vec: Model[Any, Any]) -> Model[Any, Any]:
     """The `embed` half of a spaCy tok2vec model."""
     for node in tok2vec.walk():
         if node.has_ref("embed"):
@@ -95,7 +99,7 @@ def cache_tok2vec_embeddings(nlp: Language) -> EmbeddingCache | None:
 
     if "tok2vec" not in nlp.pipe_names:
         return None
-    model = nlp.get_pipe("tok2vec").model
+    model = cast("TrainablePipe", nlp.get_pipe("tok2vec")).model
     holder = next((n for n in model.walk() if n.has_ref("embed")), None)
     if holder is None:
         return None
@@ -104,11 +108,13 @@ def cache_tok2vec_embeddings(nlp: Language) -> EmbeddingCache | None:
         return None
     cache = EmbeddingCache(embed)
 
-    def forward(_model: Model, docs: list[Doc], is_train: bool) -> tuple[list[np.ndarray], object]:
+    def forward(_model: Model[Any, Any], docs: list[Doc], is_train: bool) -> tuple[list[np.ndarray], object]:
         if is_train:
             raise RuntimeError("the embedding cache is for prediction only")
         return cache(docs), lambda _grad: []
 
-    cached = Model("cached_embed", forward, dims={"nO": embed.get_dim("nO")})
+    cached: Model[list[Doc], list[np.ndarray]] = Model(
+        "cached_embed", forward, dims={"nO": embed.get_dim("nO")}
+    )
     holder.layers[holder.layers.index(embed)] = cached
     return cache

@@ -8,7 +8,7 @@ embeddings (its cheap first layer, without the four convolutions that make it
 costly) and a few spelling flags.
 It was distilled from that NER on our own fixture texts (never the dev set) by
 `scripts/train_entity_head.py`, so it only fits the model version it was trained on:
-`EntityHead.load` refuses a different one and the analyser falls back to spaCy's NER.
+`EntityHead.load` refuses a different one and the analyzer falls back to spaCy's NER.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LIKE_NUM, LOWER
@@ -30,6 +30,7 @@ from pipeline.nlp.embedcache import EmbeddingCache
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.pipeline import TrainablePipe
     from spacy.tokens import Doc
     from thinc.api import Model
 
@@ -45,21 +46,21 @@ def model_signature(nlp: Language) -> str:
 
 def _gazetteer_ids(nlp: Language) -> np.ndarray:
     """Lower-case string ids of one-word gazetteer entries (places and demonyms)."""
-    return np.array(sorted({nlp.vocab.strings.add(k) for k in lx.COUNTRIES if " " not in k}),
-                    dtype=np.uint64)
+    return np.array(sorted({nlp.vocab.strings.add(k) for k in lx.COUNTRIES if " " not in k}), dtype=np.uint64)
 
 
-def ner_embedder(nlp: Language) -> Model:
+def ner_embedder(nlp: Language) -> Model[Any, Any]:
     """The word-embedding layer inside the NER's tok2vec (hash embeddings + maxout)."""
-    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    tok2vec: Model[Any, Any] = cast("TrainablePipe", nlp.get_pipe("ner")).model.get_ref("tok2vec")
     for node in tok2vec.walk():
         if node.has_ref("embed"):
             return node.get_ref("embed")
     raise ValueError("the NER's tok2vec has no 'embed' layer")
 
 
-def token_features(docs: list[Doc], gazetteer: np.ndarray,
-                   embed: Callable[[list[Doc]], list[np.ndarray]]) -> np.ndarray:
+def token_features(
+    docs: list[Doc], gazetteer: np.ndarray, embed: Callable[[list[Doc]], list[np.ndarray]]
+) -> np.ndarray:
     """One row per token of all `docs`: its features and its neighbours'.
 
     Per token: the shared tok2vec vector, the NER word embedding (`embed`: the
@@ -81,12 +82,12 @@ def token_features(docs: list[Doc], gazetteer: np.ndarray,
         flags[:, 3] = attrs[:, 2]
         flags[:, 4] = np.isin(attrs[:, 4], gazetteer)
         flags[:, 5] = attrs[:, 3]
-        base = np.hstack([doc.tensor.astype(np.float32, copy=False),
-                          np.asarray(words, dtype=np.float32), flags])
+        base = np.hstack(
+            [doc.tensor.astype(np.float32, copy=False), np.asarray(words, dtype=np.float32), flags]
+        )
         pad = np.zeros((WINDOW, base.shape[1]), dtype=np.float32)
         padded = np.vstack([pad, base, pad])
-        rows.append(np.hstack([padded[WINDOW + k:WINDOW + k + n]
-                               for k in range(-WINDOW, WINDOW + 1)]))
+        rows.append(np.hstack([padded[WINDOW + k : WINDOW + k + n] for k in range(-WINDOW, WINDOW + 1)]))
     return np.vstack(rows)
 
 
@@ -131,23 +132,39 @@ class EntityHead:
             path = Path(str(resources.files("pipeline.nlp") / "resources" / HEAD_FILE))
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            head = cls(data["w1"], data["b1"], data["w2"], data["b2"], data["mean"],
-                       data["scale"], list(meta["classes"]), meta["signature"])
+            head = cls(
+                data["w1"],
+                data["b1"],
+                data["w2"],
+                data["b2"],
+                data["mean"],
+                data["scale"],
+                list(meta["classes"]),
+                meta["signature"],
+            )
         if head.signature != model_signature(nlp):
-            raise ValueError(f"{path.name} was trained on {head.signature}, "
-                             f"not {model_signature(nlp)}")
+            raise ValueError(f"{path.name} was trained on {head.signature}, not {model_signature(nlp)}")
         head.gazetteer = _gazetteer_ids(nlp)
         head.embedder = EmbeddingCache(ner_embedder(nlp))
         return head
 
     def save(self, path: Path) -> None:
         meta = json.dumps({"classes": self.classes, "signature": self.signature})
-        np.savez_compressed(path, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2,
-                            mean=self.mean, scale=self.scale, meta=np.array(meta))
+        np.savez_compressed(
+            path,
+            w1=self.w1,
+            b1=self.b1,
+            w2=self.w2,
+            b2=self.b2,
+            mean=self.mean,
+            scale=self.scale,
+            meta=np.array(meta),
+        )
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         x = (features - self.mean) / self.scale
-        return np.maximum(x @ self.w1 + self.b1, 0.0) @ self.w2 + self.b2
+        out: np.ndarray = np.maximum(x @ self.w1 + self.b1, 0.0) @ self.w2 + self.b2
+        return out
 
     def __call__(self, docs: list[Doc]) -> None:
         """Set `doc.ents` on docs that already carry the shared tok2vec's `doc.tensor`."""
@@ -159,14 +176,13 @@ class EntityHead:
         offset = 0
         for doc in docs:
             n = len(doc)
-            spans = _repair(doc, decode_bio(pred[offset:offset + n], self.classes), self.gazetteer)
+            spans = _repair(doc, decode_bio(pred[offset : offset + n], self.classes), self.gazetteer)
             offset += n
             ents = [Span(doc, s, e, label=_fix_label(doc, s, e, label)) for s, e, label in spans]
             doc.ents = filter_spans(ents)  # never overlapping, whatever the repairs did
 
 
-def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
-            ) -> list[tuple[int, int, str]]:
+def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray) -> list[tuple[int, int, str]]:
     """Tidy the head's spans: no dangling punctuation, `Russian-Ukrainian` as one span,
     and capitalised gazetteer words the head skipped added as places or nationalities."""
     out: list[tuple[int, int, str]] = []
@@ -175,15 +191,25 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray
         if out and start < out[-1][1]:
             continue  # already swallowed by a hyphen merge
         while end - start > 1 and doc[end - 1].is_punct:
-            if (doc[end - 1].text == "-" and end < len(doc) and not doc[end - 1].whitespace_
-                    and doc[end].lower_ in lx.COUNTRIES):
+            if (
+                doc[end - 1].text == "-"
+                and end < len(doc)
+                and not doc[end - 1].whitespace_
+                and doc[end].lower_ in lx.COUNTRIES
+            ):
                 end += 1  # `Russian-` + `Ukrainian`
                 break
             end -= 1
         if all(t.is_punct or (t.is_stop and not t.is_upper) for t in doc[start:end]):
             continue  # a lone `The` or `-`: the head started a span too early
-        if (out and out[-1][1] == start and out[-1][2] == label and label in _NAME_LABELS
-                and doc[start - 1].pos_ == "PROPN" and doc[start].pos_ == "PROPN"):
+        if (
+            out
+            and out[-1][1] == start
+            and out[-1][2] == label
+            and label in _NAME_LABELS
+            and doc[start - 1].pos_ == "PROPN"
+            and doc[start].pos_ == "PROPN"
+        ):
             start = out.pop()[0]  # `Novi` + `Sad`: a second B- tag inside one name
         out.append((start, end, label))
         covered.update(range(start, end))

@@ -16,6 +16,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
+from pipeline.records import ExtractionStatus
 from pipeline.store.elastic import Indices, ensure_monthly_index
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,14 @@ def bulk_write(es: Elasticsearch, actions: Sequence[dict[str, Any]]) -> BulkResu
     if not actions:
         return result
     for ok, item in helpers.streaming_bulk(
-        es, actions, chunk_size=500, max_retries=5, initial_backoff=1, max_backoff=30,
-        raise_on_error=False, raise_on_exception=False,
+        es,
+        actions,
+        chunk_size=500,
+        max_retries=5,
+        initial_backoff=1,
+        max_backoff=30,
+        raise_on_error=False,
+        raise_on_exception=False,
     ):
         op, info = next(iter(item.items()))
         if ok:
@@ -51,11 +58,15 @@ def bulk_write(es: Elasticsearch, actions: Sequence[dict[str, Any]]) -> BulkResu
             result.existing += 1
         else:
             error = info.get("error")
-            result.errors.append({
-                "id": info.get("_id"), "index": info.get("_index"), "status": info.get("status"),
-                "error": error if isinstance(error, str) else (error or {}).get("reason", str(error)),
-                "type": None if isinstance(error, str) else (error or {}).get("type"),
-            })
+            result.errors.append(
+                {
+                    "id": info.get("_id"),
+                    "index": info.get("_index"),
+                    "status": info.get("status"),
+                    "error": error if isinstance(error, str) else (error or {}).get("reason", str(error)),
+                    "type": None if isinstance(error, str) else (error or {}).get("type"),
+                }
+            )
     return result
 
 
@@ -66,7 +77,10 @@ def existing_ids(es: Elasticsearch, index: str, ids: Iterable[str]) -> set[str]:
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start : start + 1000]
         response = es.options(ignore_status=404).search(
-            index=index, query={"ids": {"values": chunk}}, size=len(chunk), source=False,
+            index=index,
+            query={"ids": {"values": chunk}},
+            size=len(chunk),
+            source=False,
             track_total_hits=False,
         )
         found.update(hit["_id"] for hit in response.get("hits", {}).get("hits", []))
@@ -78,30 +92,47 @@ def article_actions(docs: Iterable[dict[str, Any]], indices: Indices) -> list[di
     actions = []
     for doc in docs:
         when = datetime.fromisoformat(doc["indexed_at"])
-        actions.append({
-            "_op_type": "create", "_index": indices.write_index("articles", when),
-            "_id": doc["article_id"], "_source": doc,
-        })
+        actions.append(
+            {
+                "_op_type": "create",
+                "_index": indices.write_index("articles", when),
+                "_id": doc["article_id"],
+                "_source": doc,
+            }
+        )
     return actions
 
 
-def upsert_actions(kind: str, docs: Iterable[tuple[str, dict[str, Any]]], indices: Indices,
-                   when: datetime | None = None) -> list[dict[str, Any]]:
+def upsert_actions(
+    kind: str, docs: Iterable[tuple[str, dict[str, Any]]], indices: Indices, when: datetime | None = None
+) -> list[dict[str, Any]]:
     """Overwrite-by-id actions (claims, events, feed states)."""
     return [
-        {"_op_type": "index", "_index": indices.write_index(kind, when), "_id": doc_id,
-         "_source": doc}
+        {"_op_type": "index", "_index": indices.write_index(kind, when), "_id": doc_id, "_source": doc}
         for doc_id, doc in docs
     ]
 
 
 def minimal_article(doc: dict[str, Any], error: str) -> dict[str, Any]:
     """A reduced article that still records the item and why the full one was refused."""
-    keep = ("article_id", "url", "canonical_url", "feed_id", "feed_name", "feed_url", "domain",
-            "source", "indexed_at", "published_at", "@timestamp", "tags", "language")
+    keep = (
+        "article_id",
+        "url",
+        "canonical_url",
+        "feed_id",
+        "feed_name",
+        "feed_url",
+        "domain",
+        "source",
+        "indexed_at",
+        "published_at",
+        "@timestamp",
+        "tags",
+        "language",
+    )
     slim = {k: doc[k] for k in keep if k in doc}
     slim["title"] = str(doc.get("title") or "")[:1000]
-    slim["extraction_status"] = "index_error"
+    slim["extraction_status"] = str(ExtractionStatus.INDEX_ERROR)
     slim["extraction_error"] = error[:2000]
     return slim
 
@@ -114,18 +145,22 @@ def index_articles(es: Elasticsearch, docs: Sequence[dict[str, Any]], indices: I
     refused = {e["id"]: e for e in result.errors if e.get("status") == 400}
     if refused:
         by_id = {d["article_id"]: d for d in docs}
-        retry = bulk_write(es, article_actions(
-            [minimal_article(by_id[i], f"{e['type']}: {e['error']}") for i, e in refused.items()],
-            indices,
-        ))
+        retry = bulk_write(
+            es,
+            article_actions(
+                [minimal_article(by_id[i], f"{e['type']}: {e['error']}") for i, e in refused.items()],
+                indices,
+            ),
+        )
         result.errors = [e for e in result.errors if e["id"] not in refused] + retry.errors
         result.written += retry.written
         result.existing += retry.existing
     return result
 
 
-def index_kind(es: Elasticsearch, kind: str, docs: Sequence[tuple[str, dict[str, Any]]],
-               indices: Indices) -> BulkResult:
+def index_kind(
+    es: Elasticsearch, kind: str, docs: Sequence[tuple[str, dict[str, Any]]], indices: Indices
+) -> BulkResult:
     """Write claims or events (monthly, overwrite by id) or feed states."""
     now = datetime.now(UTC)
     actions = upsert_actions(kind, docs, indices, now)

@@ -59,7 +59,8 @@ def wait_for_cluster(es: Elasticsearch, timeout: float = 60.0) -> None:
 def template_body(kind: str) -> dict[str, Any]:
     """The versioned template definition for one kind, read from config/elasticsearch/."""
     path = Path(config_dir()) / "elasticsearch" / f"{kind}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return body
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,3 @@ def ensure_monthly_index(es: Elasticsearch, index: str) -> None:
     """Create a monthly index (so its alias exists) before the first search reaches it."""
     if not es.indices.exists(index=index):
         es.options(ignore_status=400).indices.create(index=index)
-
-
-def drop_prefix(es: Elasticsearch, indices: Indices) -> None:
-    """Delete every index and template of a prefix: test clean-up and ``reset``."""
-    es.options(ignore_status=404).indices.delete(
-        index=f"{indices.prefix}-*", expand_wildcards="all"
-    )
-    for kind in KINDS:
-        es.options(ignore_status=404).indices.delete_index_template(
-            name=f"{indices.prefix}-{kind}"
-        )

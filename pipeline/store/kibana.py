@@ -1,20 +1,19 @@
-"""``python -m pipeline kibana import --url URL``: load the saved objects in config/kibana/.
+"""Kibana saved objects: import the ones in config/kibana/ (``kibana import --url URL``).
 
 Each ``*.ndjson`` file is POSTed to Kibana's saved objects import API
 (``/api/saved_objects/_import?overwrite=true``) with the ``kbn-xsrf`` header. Basic auth
 comes from ``KIBANA_USERNAME``/``KIBANA_PASSWORD`` when set (never from the repository);
-``KIBANA_SPACE`` imports into a space other than the default one.
+``KIBANA_SPACE`` imports into a space other than the default one (read by the CLI,
+pipeline.cli.kibana, which also prints the progress lines).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
 
@@ -75,11 +74,11 @@ def import_file(client: httpx.Client, url: str, path: Path) -> dict[str, Any]:
         body = {"message": response.text[:300]}
     if response.status_code in (401, 403):
         hint = "" if _auth() else " (set KIBANA_USERNAME and KIBANA_PASSWORD)"
-        raise KibanaError(f"{path.name}: HTTP {response.status_code}: "
-                          f"{body.get('message', 'not authorised')}{hint}")
+        raise KibanaError(
+            f"{path.name}: HTTP {response.status_code}: {body.get('message', 'not authorised')}{hint}"
+        )
     if response.status_code >= 400:
-        raise KibanaError(f"{path.name}: HTTP {response.status_code}: "
-                          f"{body.get('message') or body}")
+        raise KibanaError(f"{path.name}: HTTP {response.status_code}: {body.get('message') or body}")
     if not body.get("success", False):
         details = "; ".join(_describe_errors(body.get("errors") or [])) or str(body)
         raise KibanaError(f"{path.name}: {body.get('successCount', 0)} imported, errors: {details}")
@@ -87,33 +86,27 @@ def import_file(client: httpx.Client, url: str, path: Path) -> dict[str, Any]:
 
 
 def import_saved_objects(
-    base_url: str, files: Sequence[Path] | None = None, space: str | None = None,
-    transport: httpx.BaseTransport | None = None, out: TextIO = sys.stdout,
+    base_url: str,
+    files: Sequence[Path] | None = None,
+    space: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    on_file: Callable[[Path, int], None] | None = None,
 ) -> int:
-    """Import every file; returns how many objects Kibana accepted."""
+    """Import every file; returns how many objects Kibana accepted.
+
+    ``on_file(path, count)`` is called after each file is imported (the CLI prints it)."""
     files = list(files) if files is not None else saved_object_files()
     if not files:
         raise KibanaError(f"no *.ndjson files in {Path(config_dir()) / 'kibana'}")
     url = import_url(base_url, space)
     total = 0
-    with httpx.Client(auth=_auth(), headers={"kbn-xsrf": "newsmon"}, timeout=TIMEOUT,
-                      transport=transport) as client:
+    with httpx.Client(
+        auth=_auth(), headers={"kbn-xsrf": "newsmon"}, timeout=TIMEOUT, transport=transport
+    ) as client:
         for path in files:
             body = import_file(client, url, path)
             count = int(body.get("successCount", 0))
             total += count
-            print(f"{path.name}: {count} saved objects imported", file=out)
+            if on_file is not None:
+                on_file(path, count)
     return total
-
-
-def kibana_command(args: argparse.Namespace) -> int:
-    """CLI entry: ``kibana import --url URL``; one clear line on failure, exit status 1."""
-    if getattr(args, "kibana_command", "import") != "import":
-        print(f"unknown kibana command: {args.kibana_command}", file=sys.stderr)
-        return 2
-    try:
-        import_saved_objects(args.url, space=os.environ.get("KIBANA_SPACE"))
-    except KibanaError as exc:
-        print(f"kibana import failed: {exc}", file=sys.stderr)
-        return 1
-    return 0

@@ -1,12 +1,34 @@
-"""``python -m pipeline status``: what is indexed, which feeds fail, latest claims and events."""
+"""What is indexed, which feeds fail, latest claims and events (for ``python -m pipeline status``).
+
+``collect_status`` reads it from Elasticsearch (missing indices count as empty) and returns a
+``StatusReport`` of plain values; pipeline.cli.status prints it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from pipeline.store.elastic import Indices
+
+FAILING = {"range": {"consecutive_failures": {"gt": 0}}}
+
+
+@dataclass
+class StatusReport:
+    """Document counts per index, and the latest failing feeds, claims and events (sources)."""
+
+    articles: int
+    claims: int
+    events: int
+    alerts: int
+    feeds: int
+    failing_feeds: int
+    failing: list[dict[str, Any]] = field(default_factory=list)
+    latest_claims: list[dict[str, Any]] = field(default_factory=list)
+    latest_events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _count(es: Elasticsearch, index: str, query: dict[str, Any] | None = None) -> int:
@@ -14,33 +36,40 @@ def _count(es: Elasticsearch, index: str, query: dict[str, Any] | None = None) -
     return int(response.get("count", 0))
 
 
-def status_report(es: Elasticsearch, indices: Indices, limit: int = 5) -> str:
-    """A short human-readable report."""
-    lines = [
-        f"articles: {_count(es, indices.articles)}  claims: {_count(es, indices.claims)}  "
-        f"events: {_count(es, indices.events)}  alerts: {_count(es, indices.alerts)}",
-        f"feeds: {_count(es, indices.feeds)} known, "
-        f"{_count(es, indices.feeds, {'range': {'consecutive_failures': {'gt': 0}}})} failing",
-    ]
-    failing = es.options(ignore_status=404).search(
-        index=indices.feeds, size=limit, query={"range": {"consecutive_failures": {"gt": 0}}},
-        sort=[{"consecutive_failures": "desc"}],
+def _sources(response: Any) -> list[dict[str, Any]]:
+    return [hit["_source"] for hit in response.get("hits", {}).get("hits", [])]
+
+
+def collect_status(es: Elasticsearch, indices: Indices, limit: int = 5) -> StatusReport:
+    """Counts, then the ``limit`` feeds failing most, and the ``limit`` latest claims and events."""
+    report = StatusReport(
+        articles=_count(es, indices.articles),
+        claims=_count(es, indices.claims),
+        events=_count(es, indices.events),
+        alerts=_count(es, indices.alerts),
+        feeds=_count(es, indices.feeds),
+        failing_feeds=_count(es, indices.feeds, FAILING),
     )
-    for hit in failing.get("hits", {}).get("hits", []):
-        s = hit["_source"]
-        lines.append(f"  failing: {s['url']} x{s['consecutive_failures']}: {s.get('last_error')}")
-    claims = es.options(ignore_status=404).search(
-        index=indices.claims, size=limit, sort=[{"indexed_at": "desc"}, {"start": "asc"}],
+    report.failing = _sources(
+        es.options(ignore_status=404).search(
+            index=indices.feeds,
+            size=limit,
+            query=FAILING,
+            sort=[{"consecutive_failures": "desc"}],
+        )
     )
-    for hit in claims.get("hits", {}).get("hits", []):
-        c = hit["_source"]
-        lines.append(f"  claim: {c.get('speaker')} [{c.get('cue')}, {c.get('kind')}]: "
-                     f"{(c.get('content') or '')[:100]}")
-    events = es.options(ignore_status=404).search(
-        index=indices.events, size=limit, sort=[{"indexed_at": "desc"}, {"start": "asc"}],
+    report.latest_claims = _sources(
+        es.options(ignore_status=404).search(
+            index=indices.claims,
+            size=limit,
+            sort=[{"indexed_at": "desc"}, {"start": "asc"}],
+        )
     )
-    for hit in events.get("hits", {}).get("hits", []):
-        e = hit["_source"]
-        lines.append(f"  event: {e.get('type')} ({e.get('status')}) '{e.get('trigger')}' "
-                     f"actors={e.get('actors')} location={e.get('location')} date={e.get('date')}")
-    return "\n".join(lines)
+    report.latest_events = _sources(
+        es.options(ignore_status=404).search(
+            index=indices.events,
+            size=limit,
+            sort=[{"indexed_at": "desc"}, {"start": "asc"}],
+        )
+    )
+    return report

@@ -1,13 +1,13 @@
 """Command line: ``python -m pipeline <command>``.
 
-  run --once        one cycle over all feeds, with a short summary
-  watch             cycles forever at the configured interval (alerts after each cycle)
-  extract --jsonl   claims and events for JSON Lines documents on stdin (for score.py)
-  init              create index templates and indices
-  status            counts, failing feeds, latest claims and events
-  feeds import-opml FILE   print feeds.yaml entries for an OPML subscription list
-  alerts run | alerts test RULE   evaluate alert rules (send, or show without sending)
-  kibana import --url URL         import the saved objects in config/kibana/
+run --once        one cycle over all feeds, with a short summary
+watch             cycles forever at the configured interval (alerts after each cycle)
+extract --jsonl   claims and events for JSON Lines documents on stdin (for score.py)
+init              create index templates and indices
+status            counts, failing feeds, latest claims and events
+feeds import-opml FILE   print feeds.yaml entries for an OPML subscription list
+alerts run | alerts test RULE   evaluate alert rules (send, or show without sending)
+kibana import --url URL         import the saved objects in config/kibana/
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import ConfigError, load_feeds, load_settings
+from pipeline.nlp import analyzer_from_settings
 
 
 def _progress(message: str) -> None:
@@ -38,20 +39,12 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return settings, es, Indices(settings.index_prefix)
 
 
-def _analyzer(settings: Any, enabled: bool) -> Any:
-    if not (enabled and settings.analyze):
-        return None
-    from pipeline.nlp.analyzer import Analyzer
-
-    return Analyzer(entities=settings.entities)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.ingest.cycle import run_cycle
 
     settings, es, indices = _context(args)
     specs = load_feeds(Path(args.feeds) if args.feeds else None)
-    analyzer = _analyzer(settings, not args.no_analyze)
+    analyzer = analyzer_from_settings(settings, enabled=not args.no_analyze)
     summary = run_cycle(es, indices, specs, settings, analyzer, _progress, force=args.force)
     print(json.dumps(summary.as_dict()) if args.json else summary.text())
     if args.alerts:
@@ -72,7 +65,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from pipeline.ingest.cycle import run_cycle
 
     settings, es, indices = _context(args)
-    analyzer = _analyzer(settings, not args.no_analyze)
+    analyzer = analyzer_from_settings(settings, enabled=not args.no_analyze)
     interval = args.interval if args.interval is not None else settings.poll_interval_minutes * 60
     stop = threading.Event()
 
@@ -118,7 +111,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipeline.store.status import status_report
+    from pipeline.cli.status import status_report
 
     _settings, es, indices = _context(args)
     print(status_report(es, indices))
@@ -133,21 +126,22 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from pipeline.alerts.run import alerts_command
+    from pipeline.cli.alerts import alerts_command
 
     settings, es, indices = _context(args)
     return alerts_command(args, settings, es, indices)
 
 
 def cmd_kibana(args: argparse.Namespace) -> int:
-    from pipeline.store.kibana import kibana_command
+    from pipeline.cli.kibana import kibana_command
 
     return kibana_command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--settings", help="settings YAML (default config/newsmon.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,8 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = sub.add_parser("extract", help="claims and events for JSON Lines on stdin")
     extract.add_argument("--jsonl", action="store_true")
-    extract.add_argument("--entities", choices=("head", "spacy"), default="head",
-                         help="entity recogniser: the distilled head (default) or spaCy's NER")
+    extract.add_argument(
+        "--entities",
+        choices=("head", "spacy"),
+        default="head",
+        help="entity recogniser: the distilled head (default) or spaCy's NER",
+    )
     extract.set_defaults(func=cmd_extract)
 
     init = sub.add_parser("init", help="create index templates and indices")
@@ -206,10 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
