@@ -49,6 +49,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(json.dumps(summary.as_dict()) if args.json else summary.text())
     if args.alerts:
         _run_alerts(settings, es, indices)
+    if summary.ingest.incomplete or summary.ingest.errors:
+        _progress(
+            f"not everything was indexed: {len(summary.ingest.incomplete)} articles left for the next "
+            f"cycle, {len(summary.ingest.errors)} write errors"
+        )
+        return 1
     return 0
 
 

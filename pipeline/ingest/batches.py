@@ -18,6 +18,17 @@ from pipeline.store.elastic import Indices
 MAX_LISTED_FAILURES = 50
 
 
+class IncompleteIngest(RuntimeError):
+    """Some articles of a batch were not durably indexed; a retry of the batch redoes them."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        super().__init__(
+            f"{summary['not_indexed']} articles not indexed ({summary['errors']} write errors); "
+            "their feeds keep their validators, so a retry fetches and writes them again"
+        )
+        self.summary = summary
+
+
 def feed_batches(size: int, specs: list[FeedSpec] | None = None) -> list[list[dict[str, Any]]]:
     """The feed list as JSON-able batches of at most ``size`` feeds (XCom-friendly)."""
     if size < 1:
@@ -60,10 +71,12 @@ def ingest_batch(
 ) -> dict[str, Any]:
     """Poll one batch of feeds and ingest its new entries; a JSON-able summary.
 
-    Per-feed and per-page failures are recorded (feeds index, extraction status) and counted;
-    only batch-wide problems (Elasticsearch down) raise.
+    Per-feed and per-page failures are recorded (feeds index, extraction status) and counted.
+    Batch-wide problems (Elasticsearch down) raise, and so does a batch whose articles were
+    not all durably written (:class:`IncompleteIngest`, after the feed states were committed
+    without advancing those feeds' validators): the task's retry then redoes what is missing.
     """
-    from pipeline.ingest.cycle import ingest_entries, poll_feeds
+    from pipeline.ingest.cycle import commit_feed_states, ingest_entries, poll_feeds
 
     if analyzer is None and use_default_analyzer:
         try:  # the claim/event analyzer when enabled and installed
@@ -72,7 +85,11 @@ def ingest_batch(
             analyzer = None
     poll = poll_feeds(es, indices, specs_from_batch(batch), settings)
     ingest = ingest_entries(es, indices, poll.entries, settings, analyzer)
-    return {**summary_counts(poll, ingest), "failures": poll.failures[:MAX_LISTED_FAILURES]}
+    commit_feed_states(es, indices, poll, ingest)
+    summary = {**summary_counts(poll, ingest), "failures": poll.failures[:MAX_LISTED_FAILURES]}
+    if ingest.incomplete:
+        raise IncompleteIngest(summary)
+    return summary
 
 
 def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,6 +3,12 @@
 The stages are plain functions so the CLI runs them in one process and the Airflow DAG can
 run them as separate tasks (``poll_feeds`` per batch of feeds, then ``ingest_entries``).
 A failure in one feed or one page is recorded where it happened and the batch goes on.
+
+Durability: nothing is acknowledged before it is durable. Claims and events are written before
+their article (the article is the commit mark that ``new_entries`` checks), and a feed's new
+validators are saved only after every entry it produced is indexed (``commit_feed_states``),
+so a crash or a failed write at any point loses nothing: the next cycle fetches the feed again
+and redoes exactly what is missing, and content-derived ids make the redo duplicate nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from pipeline.ingest.feedstate import (
 from pipeline.ingest.pagetext import page_text
 from pipeline.ingest.summary import CycleSummary, IngestSummary, PollSummary
 from pipeline.records import Article, Entry
-from pipeline.store.bulk import BulkResult, existing_ids, index_articles, index_kind
+from pipeline.store.bulk import BulkResult, existing_ids, index_articles, index_kind, is_transient
 from pipeline.store.elastic import Indices, ensure_templates
 
 log = logging.getLogger(__name__)
@@ -144,13 +150,18 @@ async def poll_feeds_async(
         pool.shutdown()
     for (spec, state), (result, parsed) in zip(due, outcomes, strict=True):
         summary.polled += 1
+        summary.previous_validators[state.feed_id] = (state.etag, state.last_modified)
         try:
             _apply_feed_result(state, spec, result, parsed, now, settings, summary)
         except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the rest
             record_failure(state, now, result.status, "internal", repr(exc), settings.max_backoff_minutes)
             summary.failed += 1
             summary.failures.append({"feed": spec.url, "kind": "internal", "error": repr(exc)})
-    save_states(es, indices, [state for _, state in due])
+    # Durability: a feed whose poll produced entries keeps its old validators in the index until
+    # those entries are durably indexed (commit_feed_states); the others are final now.
+    waiting = {entry.feed_id for entry in summary.entries}
+    summary.pending_states = [state for _, state in due if state.feed_id in waiting]
+    save_states(es, indices, [state for _, state in due if state.feed_id not in waiting])
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -227,12 +238,21 @@ def ingest_entries(
         claims, events = analyze_articles(articles, analyzer)
         summary.timings["analyze"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    result = index_articles(es, [a.to_doc() for a in articles], indices)
+    # Claims and events first, the article last: an article in the index is the mark that its
+    # claims and events are in too (new_entries skips it), so a crash or a failed write at any
+    # point leaves the article to be redone next cycle, and ids from content make that a no-op
+    # for what was already written.
     derived = BulkResult()
     if claims:
         derived.merge(index_kind(es, "claims", claims, indices))
     if events:
         derived.merge(index_kind(es, "events", events, indices))
+    owners = {doc_id: doc.get("article_id") for doc_id, doc in (*claims, *events)}
+    held = {owners.get(str(error.get("id"))) for error in derived.errors if is_transient(error)}
+    ready = [a for a in articles if a.article_id not in held]
+    result = index_articles(es, [a.to_doc() for a in ready], indices)
+    held |= {error.get("id") for error in result.errors if is_transient(error)}
+    summary.incomplete = {article_id for article_id in held if isinstance(article_id, str)}
     es.indices.refresh(index=f"{indices.prefix}-*")
     summary.timings["index"] = time.perf_counter() - clock
     summary.indexed = result.written
@@ -241,6 +261,27 @@ def ingest_entries(
     summary.errors = result.errors + derived.errors
     summary.article_ids = [a.article_id for a in articles]
     return summary
+
+
+def commit_feed_states(es: Elasticsearch, indices: Indices, poll: PollSummary, ingest: IngestSummary) -> None:
+    """Save the states of the feeds that produced entries, once those entries were ingested.
+
+    A feed's validators (ETag, Last-Modified) advance only when every new entry it produced is
+    durably indexed with its claims and events; otherwise the feed keeps the validators it had
+    before this poll and is due again at once, so the next poll gets the whole feed (200, not
+    304) and redoes what is missing. Called after :func:`ingest_entries`, never before.
+    """
+    held = {entry.feed_id for entry in poll.entries if entry.article_id in ingest.incomplete}
+    for state in poll.pending_states:
+        if state.feed_id in held:
+            state.etag, state.last_modified = poll.previous_validators.get(state.feed_id, (None, None))
+            missing = sum(
+                1 for e in poll.entries if e.feed_id == state.feed_id and e.article_id in ingest.incomplete
+            )
+            state.last_error = f"{missing} new entries not indexed (write failed); fetched again next poll"
+            state.last_error_kind = "index_error"
+            state.next_poll_at = None
+    save_states(es, indices, poll.pending_states)
 
 
 async def _fetch_pages(entries: Sequence[Entry], settings: Settings) -> list[FetchResult]:
@@ -266,4 +307,5 @@ def run_cycle(
     if progress:
         progress(f"{len(poll.entries)} entries from {poll.polled - poll.failed} feeds")
     ingest = ingest_entries(es, indices, poll.entries, settings, analyzer, progress)
+    commit_feed_states(es, indices, poll, ingest)
     return CycleSummary(poll=poll, ingest=ingest, seconds=time.perf_counter() - started)

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.ingest.feedstate import FeedState
 from pipeline.records import Entry
 
 SUMMARY_KEYS = (
@@ -26,6 +27,7 @@ SUMMARY_KEYS = (
     "claims",
     "events",
     "errors",
+    "not_indexed",
 )
 
 
@@ -41,6 +43,10 @@ class PollSummary:
     entries: list[Entry] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    # States of the feeds that produced entries: saved by commit_feed_states only once their
+    # entries are durably indexed (with the validators they had before this poll otherwise).
+    pending_states: list[FeedState] = field(default_factory=list)
+    previous_validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +63,9 @@ class IngestSummary:
     errors: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     article_ids: list[str] = field(default_factory=list)
+    # Articles not durably indexed with their claims and events (a transient write error):
+    # not acknowledged, so the next cycle (or the task's retry) fetches and writes them again.
+    incomplete: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -82,7 +91,8 @@ class CycleSummary:
             f"{d['failed']} failed, {d['backing_off']} backing off",
             f"articles: {d['entries']} entries, {d['new_articles']} new, {d['indexed']} indexed, "
             f"{d['already_indexed']} already indexed; claims {d['claims']}, events {d['events']}",
-            f"extraction: {d['extraction'] or '-'}; errors: {d['errors']}",
+            f"extraction: {d['extraction'] or '-'}; errors: {d['errors']}"
+            + (f"; NOT INDEXED (retried next cycle): {d['not_indexed']}" if d["not_indexed"] else ""),
             "timings: poll {:.2f}s, ".format(d["poll_seconds"])
             + ", ".join(f"{k} {v:.2f}s" for k, v in d["timings"].items())
             + f"; total {d['seconds']:.2f}s",
@@ -106,4 +116,5 @@ def summary_counts(poll: PollSummary, ingest: IngestSummary) -> dict[str, Any]:
         "events": ingest.events,
         "extraction": dict(ingest.extraction),
         "errors": len(ingest.errors),
+        "not_indexed": len(ingest.incomplete),
     }

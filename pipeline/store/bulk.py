@@ -4,6 +4,8 @@ Articles are written with ``op_type=create``: a document that already exists ans
 which we count as "already indexed", not as an error. Claims, events and feed states are
 overwritten by id (same content, same id). Per-document errors are returned, never raised;
 a document that the mapping rejects is written again in a minimal form that records why.
+:func:`is_transient` tells the errors worth a retry (blocks, overload, unavailable shards)
+from the permanent ones (the document is refused).
 """
 
 from __future__ import annotations
@@ -68,6 +70,15 @@ def bulk_write(es: Elasticsearch, actions: Sequence[dict[str, Any]]) -> BulkResu
                 }
             )
     return result
+
+
+def is_transient(error: dict[str, Any]) -> bool:
+    """Whether a per-document error may pass on a retry (a write block, overload, a node down).
+
+    Only a 400 (the mapping or the document itself is refused) is permanent: retrying the same
+    document cannot help, so it is recorded instead of held back.
+    """
+    return error.get("status") != 400
 
 
 def existing_ids(es: Elasticsearch, index: str, ids: Iterable[str]) -> set[str]:
