@@ -3,8 +3,10 @@
 Every ``NEWSMON_INGEST_EVERY_MINUTES`` minutes (default 15). Feeds from ``config/feeds.yaml``
 are split into batches of ``NEWSMON_FEEDS_PER_TASK`` (default 25); each batch is one mapped
 task instance (``poll_and_ingest``). A feed or page that fails is recorded in the feeds index
-and counted in the summary; it does not fail the run. Only problems that affect a whole batch
-(Elasticsearch unreachable, ...) fail a task, which is retried with exponential backoff.
+and counted in the summary; it does not fail the run. Problems that affect a whole batch
+(Elasticsearch unreachable, ...) and articles that could not be durably written fail the task,
+which is retried with exponential backoff: the feeds concerned kept their validators, so the
+retry fetches and writes what is missing, and ids from content make it duplicate nothing.
 
 ``publish`` emits the ``newsmon://articles`` asset (which triggers ``news_alerts``) only when
 something new was indexed; otherwise it is skipped and no asset event is recorded.
@@ -12,16 +14,17 @@ something new was indexed; otherwise it is skipped and no asset event is recorde
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _newsmon_conn import ARTICLES_ASSET, default_args
 from airflow.sdk import dag, get_current_context, task
 
-EVERY_MINUTES = int(os.environ.get("NEWSMON_INGEST_EVERY_MINUTES", "15"))
-FEEDS_PER_TASK = int(os.environ.get("NEWSMON_FEEDS_PER_TASK", "25"))
-PARALLEL_BATCHES = int(os.environ.get("NEWSMON_PARALLEL_BATCHES", "4"))
+from pipeline.config import env_number
+
+EVERY_MINUTES = env_number("NEWSMON_INGEST_EVERY_MINUTES", 15, 1, 10_080)
+FEEDS_PER_TASK = env_number("NEWSMON_FEEDS_PER_TASK", 25, 1, 10_000)
+PARALLEL_BATCHES = env_number("NEWSMON_PARALLEL_BATCHES", 4, 1, 256)
 
 DEFAULT_ARGS = default_args(3, timedelta(seconds=30), timedelta(minutes=10), timedelta(minutes=30))
 

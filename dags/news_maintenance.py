@@ -60,7 +60,7 @@ def news_maintenance() -> None:
         from pipeline.store.retention import drop_expired_indices
 
         ctx = newsmon_context()
-        months = int(os.environ.get("NEWSMON_RETENTION_MONTHS", "12"))
+        months = ctx.settings.retention_months  # NEWSMON_RETENTION_MONTHS or retention.months, checked
         return drop_expired_indices(ctx.es, ctx.indices, months)
 
     @task

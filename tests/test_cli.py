@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.paths import ROOT
 
 
@@ -79,3 +81,15 @@ def test_watch_stops_cleanly_on_sigterm(es, indices, tmp_path, seed_site):
         process.kill()
     assert process.returncode == 0, err
     assert "stopped" in err and out.count("feeds: 1 total") >= 2
+
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan", "soon"])
+def test_watch_refuses_an_interval_that_would_hammer_feeds(interval: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "watch", "--interval", interval],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--interval" in result.stderr and "Traceback" not in result.stderr

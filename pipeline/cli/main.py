@@ -39,6 +39,17 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return settings, es, Indices(settings.index_prefix)
 
 
+def _seconds(text: str) -> float:
+    """``--interval``: a finite number of seconds, at least 1 (0 would hammer the feeds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (1 <= value <= 7 * 24 * 3600):
+        raise argparse.ArgumentTypeError(f"must be between 1 and 604800 seconds, not {text}")
+    return value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.ingest.cycle import run_cycle
 
@@ -163,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     watch = sub.add_parser("watch", help="run cycles forever")
     watch.add_argument("--feeds")
-    watch.add_argument("--interval", type=float, help="seconds between cycle starts")
+    watch.add_argument("--interval", type=_seconds, help="seconds between cycle starts (at least 1)")
     watch.add_argument("--no-analyze", action="store_true")
     watch.add_argument("--no-alerts", action="store_true")
     watch.set_defaults(func=cmd_watch)
