@@ -82,6 +82,7 @@ class Article:
     content_hash: str
     simhash: str | None = None
     simhash_bands: list[str] = field(default_factory=list)
+    foreign_canonical_url: str | None = None  # a page's rel=canonical on another site (kept out of stories)
     analysis: dict[str, Any] = field(default_factory=dict)  # filled by the analysis stage
 
     def to_doc(self) -> dict[str, Any]:

@@ -4,6 +4,11 @@ A story is one canonical URL, or near-identical text (SimHash bands computed at 
 candidates, then Hamming distance). The story key is the canonical URL of its earliest article,
 so a copy that arrives later maps to the story already alerted; the other copies become the
 "also reported by" outlets of the alert record.
+
+The canonical URL is trusted for grouping because ingest only takes a page's ``rel=canonical``
+on the page's own registrable domain (pipeline.ingest.articles); a copy on another site that
+claims an outlet's URL keeps its own canonical, so it joins that outlet's story only when its
+text is near-identical. An article without a canonical URL groups by text alone.
 """
 
 from __future__ import annotations
@@ -125,7 +130,8 @@ def story_keys(
         by_canon: dict[str, list[dict[str, Any]]] = {}
         by_band: dict[str, list[dict[str, Any]]] = {}
         for cand in _candidates(es, indices, chunk, since) + chunk:
-            by_canon.setdefault(str(cand.get("canonical_url")), []).append(cand)
+            if cand.get("canonical_url"):
+                by_canon.setdefault(str(cand["canonical_url"]), []).append(cand)
             for band in cand.get("simhash_bands") or []:
                 by_band.setdefault(band, []).append(cand)
         for doc in chunk:
@@ -135,9 +141,8 @@ def story_keys(
                 for c in by_band.get(b, [])
                 if _near(c.get("simhash"), doc.get("simhash"))
             ]
-            group = {
-                str(c.get("article_id")): c for c in by_canon.get(str(doc.get("canonical_url")), []) + near
-            }
+            same_url = by_canon.get(str(doc["canonical_url"]), []) if doc.get("canonical_url") else []
+            group = {str(c.get("article_id")): c for c in same_url + near}
             group.pop(str(doc.get("article_id")), None)
             root = min(
                 [doc, *group.values()], key=lambda d: (str(d.get("indexed_at")), str(d.get("article_id")))

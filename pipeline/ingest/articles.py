@@ -2,6 +2,13 @@
 
 Whatever went wrong upstream, an entry always becomes an article: a failed fetch or an
 empty extraction falls back to the feed's title and summary with the reason recorded.
+
+``canonical_url`` (what stories group by, and what readers and alerts link to) is the page's
+``rel=canonical`` only when that URL is on the same registrable domain as the page or the feed
+link: any page can claim any canonical, and a copy (syndicated, scraped, or hostile) claiming
+another outlet's URL must not merge into, and hide behind, that outlet's story. A cross-site
+canonical is kept in ``foreign_canonical_url`` (searchable) and the feed link's canonical form
+is used instead.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from datetime import datetime
 
 from pipeline.ingest.pagetext import PageStatus, PageText, strip_html
 from pipeline.ingest.simhash import bands, simhash, to_hex
-from pipeline.ingest.urls import canonical_url, domain_of
+from pipeline.ingest.urls import canonical_url, domain_of, same_site
 from pipeline.records import Article, Entry, ExtractionStatus
 
 
@@ -45,15 +52,21 @@ def build_article(
     page = extracted or PageText(status=PageStatus.NO_TEXT)  # metadata from the feed only
     url = final_url or entry.link
     canonical = entry.canonical_url
+    foreign: str | None = None
     if page.canonical_url:
         # Kept for display/search; the id stays on the feed link's canonical form so that a
         # re-run (which sees the feed link before fetching) recognises the article.
-        canonical = canonical_url(page.canonical_url)
+        claimed = canonical_url(page.canonical_url)
+        if same_site(claimed, url, entry.link):
+            canonical = claimed
+        else:
+            foreign = claimed
     signature = simhash(text) if status == ExtractionStatus.OK else None
     return Article(
         article_id=entry.article_id,
         url=canonical,  # what readers and alerts link to: no tracking parameters
         canonical_url=canonical,
+        foreign_canonical_url=foreign,
         feed_id=entry.feed_id,
         feed_name=entry.feed_name,
         feed_url=entry.feed_url,

@@ -1,16 +1,18 @@
 """Canonical URLs and the content-derived ids built on them.
 
 The article id is a hash of the canonical URL, so the same story reached through two feeds,
-or with different tracking parameters, is one document and a re-run is a no-op.
+or with different tracking parameters, is one document and a re-run is a no-op. The
+registrable domain (``bbc.co.uk`` for ``news.bbc.co.uk``) tells whether two URLs are one site.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan import normalize_url
+from courlan import extract_domain, normalize_url
 
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "ga_", "_hs", "hsa_", "oly_", "vero_", "at_")
 TRACKING_PARAMS = {
@@ -84,3 +86,29 @@ def domain_of(url: str) -> str:
     """Host without ``www.``, for source facets."""
     host = urlsplit(url).hostname or ""
     return host[4:] if host.startswith("www.") else host
+
+
+def registrable_domain(url: str) -> str:
+    """The domain an outlet registers, lower-case: ``https://news.bbc.co.uk/x`` -> ``bbc.co.uk``.
+
+    From the Public Suffix List (courlan's ``tld`` data), so ``a.github.io`` and ``b.github.io``
+    are two sites. An IP address, or a host with no public suffix (``localhost``, an intranet
+    name), is its own domain; a URL without a host gives "".
+    """
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:  # malformed authority (bad IPv6 literal, ...)
+        return ""
+    if not host:
+        return ""
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).compressed
+    return (extract_domain(f"http://{host}/") or host.removeprefix("www.")).lower()
+
+
+def same_site(url: str, *others: str | None) -> bool:
+    """Whether ``url`` is on the registrable domain of one of ``others`` (hostless never is)."""
+    site = registrable_domain(url)
+    return bool(site) and any(o and registrable_domain(o) == site for o in others)

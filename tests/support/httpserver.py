@@ -77,6 +77,7 @@ class LoggedRequest:
     query: str
     headers: dict[str, str]
     started: float = field(default_factory=time.monotonic)
+    body: bytes = b""  # what a request with Content-Length (a POST) sent
 
 
 class Responder:
@@ -130,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.owner.dispatch(self)
 
     do_HEAD = do_GET  # noqa: N815
+    do_POST = do_GET  # noqa: N815
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # quiet tests
@@ -277,6 +279,8 @@ class TestServer:
             query=parts.query,
             headers={k.lower(): v for k, v in h.headers.items()},
         )
+        if h.command == "POST":
+            req.body = h.rfile.read(int(req.headers.get("content-length") or 0))
         with self._lock:
             self.log.append(req)
             self._active += 1
