@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# One-shot set-up run by the `newsmon-init` service once Elasticsearch and Kibana are healthy:
-# index templates + indices, then the Kibana saved objects (data views, searches, dashboard).
-# Both steps are idempotent, so `docker compose up` may run it any number of times.
+# One-shot set-up run by the `newsmon-init` service once Elasticsearch is healthy and es-setup
+# has created the `newsmon` user: index templates and the non-monthly indices, as `newsmon`.
+# Idempotent, so `docker compose up` may run it any number of times. It never waits for Kibana:
+# the saved objects are the `kibana-import` service's job, which nothing else waits for.
 set -euo pipefail
-echo "[newsmon-init] creating index templates on ${ELASTICSEARCH_URL}"
+echo "[newsmon-init] creating index templates on ${ELASTICSEARCH_URL} as ${ELASTICSEARCH_USERNAME:-?}"
 python -m pipeline init
-echo "[newsmon-init] importing Kibana saved objects into ${KIBANA_URL}"
-python -m pipeline kibana import --url "${KIBANA_URL}"
 echo "[newsmon-init] done"
