@@ -158,9 +158,10 @@ def test_ingest_interval_from_environment(airflow_home: Path, monkeypatch: pytes
 
 def test_connections_as_docker_compose_sets_them(airflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper turns compose's JSON connections into a client URL/auth and a transport."""
-    from tests.test_compose import rendered_airflow_env
+    from tests.test_compose import env_example, rendered_airflow_env, secrets
 
-    env = rendered_airflow_env()
+    values = {**env_example(), **{name: f"test-{name.lower()}" for name in secrets()}}
+    env = rendered_airflow_env(values)
     for key in ("AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", "AIRFLOW_CONN_SMTP_DEFAULT"):
         monkeypatch.setenv(key, env[key])
     monkeypatch.syspath_prepend(str(DAGS))
@@ -168,7 +169,7 @@ def test_connections_as_docker_compose_sets_them(airflow_home: Path, monkeypatch
 
     url, kwargs = conn.es_options(conn._connection(conn.ES_CONN_ID))
     assert url == "http://elasticsearch:9200"
-    assert kwargs == {"basic_auth": ("elastic", "change-me-elastic")}
+    assert kwargs == {"basic_auth": ("newsmon", "test-newsmon_es_password")}
     transport = conn.smtp_transport()
     assert (transport.host, transport.port, transport.starttls, transport.use_ssl) == (
         "mailpit",
@@ -191,6 +192,78 @@ def test_connections_as_docker_compose_sets_them(airflow_home: Path, monkeypatch
     )
     monkeypatch.delenv("AIRFLOW_CONN_ELASTICSEARCH_DEFAULT")
     assert conn.es_options(conn._connection(conn.ES_CONN_ID)) == (None, {})
+
+
+SECRET = "s3cret-pw"
+
+
+def _json(fields: str) -> str:
+    """A JSON connection for mail.example.org with ``fields`` added (as written, maybe broken)."""
+    return '{"conn_type": "smtp", "host": "mail.example.org", ' + fields + "}"
+
+
+# id: (value, the SDK alone calls it "not defined")
+MALFORMED = {
+    "python True in JSON": (_json('"extra": {"disable_tls": True}'), True),
+    "quote in a JSON password": (_json('"password": "s3cret"-pw"'), True),
+    "port not a number (URI)": (f"smtp://me:{SECRET}@mail.example.org:25x", True),
+    "port not a number (JSON)": (_json('"port": "twenty-five"'), True),
+    "three schemes (URI)": (f"smtp://me:{SECRET}@mail.example.org:25://x", True),
+    "extra not JSON": (_json('"extra": "{disable_tls: 1"'), False),
+    "extra not an object": (_json('"extra": "[1]"'), False),
+    "no host": ("not-a-uri", False),
+    "flag not true/false": ("smtp://mail.example.org:25?disable_tls=maybe&verify_certs=maybe", False),
+}
+
+
+@pytest.mark.parametrize(("value", "sdk_not_found"), MALFORMED.values(), ids=MALFORMED.keys())
+@pytest.mark.parametrize("conn_id", ["smtp_default", "elasticsearch_default"])
+def test_connection_defined_but_unparsable_fails_naming_it(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch, conn_id: str, value: str, sdk_not_found: bool
+) -> None:
+    """The Task SDK reports a parse error as "isn't defined" (AirflowNotFoundException); the
+    helper fails with BadConnection (no retry, no fallback) naming the connection, not its secret."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")  # a fallback that must not be taken
+    monkeypatch.setenv("ELASTICSEARCH_URL", ES_URL)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", value)
+    monkeypatch.syspath_prepend(str(DAGS))
+    import _newsmon_conn as conn
+
+    if sdk_not_found:
+        with pytest.raises(AirflowNotFoundException, match="isn't defined"):
+            BaseHook.get_connection(conn_id)
+    with pytest.raises(conn.BadConnection) as failure:
+        if conn_id == "smtp_default":
+            conn.smtp_transport()
+        else:
+            conn.es_options(conn._connection(conn_id))
+    message = str(failure.value)
+    assert isinstance(failure.value, AirflowFailException)
+    assert f"connection {conn_id}" in message and "\n" not in message
+    assert SECRET not in message and "s3cret" not in message
+
+
+def test_connection_not_defined_falls_back_to_environment(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.alerts.mail import SmtpTransport, Unconfigured
+
+    for key in ("AIRFLOW_CONN_SMTP_DEFAULT", "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", "NEWSMON_OUTBOX"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWSMON_SMTP_PORT", "2525")
+    monkeypatch.syspath_prepend(str(DAGS))
+    import _newsmon_conn as conn
+
+    assert conn._connection(conn.SMTP_CONN_ID) is None
+    assert conn.es_options(conn._connection(conn.ES_CONN_ID)) == (None, {})
+    transport = conn.smtp_transport()
+    assert isinstance(transport, SmtpTransport) and (transport.host, transport.port) == ("127.0.0.1", 2525)
+    monkeypatch.delenv("NEWSMON_SMTP_HOST")
+    assert isinstance(conn.smtp_transport(), Unconfigured)  # no SMTP, no outbox: no implicit folder
 
 
 # --------------------------------------------------------------------------- end to end
@@ -379,3 +452,77 @@ def test_config_error_fails_fast_without_retries(
     (plan,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "plan_batches"]
     assert str(plan.state) == "failed" and plan.try_number == 1
     assert time.perf_counter() - started < 20
+
+
+def alert_records(es: Elasticsearch, indices: Indices, status: str | None = None) -> int:
+    if not es.indices.exists(index=indices.alerts):
+        return 0
+    return count(es, indices.alerts, {"term": {"status": status}} if status else None)
+
+
+def ingest_seed(es: Elasticsearch, indices: Indices, settings: Any, seed_site: Any) -> None:
+    """The seed feed indexed directly (the alert DAG is what these tests exercise)."""
+    from pipeline.config import FeedSpec
+    from pipeline.ingest.cycle import run_cycle
+
+    assert run_cycle(
+        es, indices, [FeedSpec(seed_site.url("feed.xml"), "Seed")], settings, None
+    ).ingest.indexed
+
+
+def test_malformed_smtp_connection_fails_alerts_task_and_sends_nothing(
+    dagbag: Any,
+    es: Elasticsearch,
+    indices: Indices,
+    settings: Any,
+    seed_site: Any,
+    newsmon_env: Path,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``True`` for ``true`` in AIRFLOW_CONN_SMTP_DEFAULT: the task fails on its first try, no
+    record is marked sent, no outbox is written (not even the configured one); once the
+    connection is fixed the next run sends the email exactly once."""
+    ingest_seed(es, indices, settings, seed_site)
+    monkeypatch.chdir(newsmon_env)
+    monkeypatch.setenv("NEWSMON_OUTBOX", str(newsmon_env / "outbox"))
+    conn = '{"conn_type": "smtp", "host": "127.0.0.1", "port": %d, "extra": {"disable_tls": %s}}'
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", conn % (smtp.port, "True"))
+
+    dag_run = dagbag.dags["news_alerts"].test()
+    assert str(dag_run.state) == "failed"
+    (evaluate,) = dag_run.get_task_instances()
+    assert str(evaluate.state) == "failed" and evaluate.try_number == 1
+    assert smtp.inbox.messages == []
+    assert alert_records(es, indices, "sent") == 0
+    assert list(newsmon_env.rglob("*.eml")) == []
+
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", conn % (smtp.port, "true"))
+    run(dagbag, "news_alerts")
+    run(dagbag, "news_alerts")
+    assert len(smtp.inbox.messages) == 1
+    assert alert_records(es, indices) == alert_records(es, indices, "sent") == 2
+    assert list(newsmon_env.rglob("*.eml")) == []
+
+
+def test_undefined_connections_use_newsmon_environment(
+    dagbag: Any,
+    es: Elasticsearch,
+    indices: Indices,
+    settings: Any,
+    seed_site: Any,
+    newsmon_env: Path,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ingest_seed(es, indices, settings, seed_site)
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT")
+    monkeypatch.delenv("AIRFLOW_CONN_ELASTICSEARCH_DEFAULT")
+    monkeypatch.setenv("ELASTICSEARCH_URL", ES_URL)
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWSMON_SMTP_PORT", str(smtp.port))
+    monkeypatch.setenv("NEWSMON_MAIL_FROM", "env-sender@example.org")
+    run(dagbag, "news_alerts")
+    assert len(smtp.inbox.messages) == 1
+    assert smtp.inbox.messages[0]["From"] == "env-sender@example.org"
+    assert alert_records(es, indices, "sent") == 2

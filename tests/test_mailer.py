@@ -1,22 +1,31 @@
-"""Email composition, header safety and transports (real SMTP via aiosmtpd, real files)."""
+"""Email composition, header and bidi safety, and transports (real SMTP via aiosmtpd, real
+files, and the real Elasticsearch for the "no transport configured" run)."""
 
 from __future__ import annotations
 
 import email
+from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.alerts.mail import (
+    UNCONFIGURED,
     DeliveryError,
     FileOutbox,
     SmtpTransport,
+    Unconfigured,
     clean_header,
     compose,
     kibana_link,
     transport_from_settings,
 )
 from pipeline.alerts.query import HL_POST, HL_PRE
+from pipeline.alerts.run import run_alerts_once
+from pipeline.config import FeedSpec
+from pipeline.ingest.cycle import run_cycle
 from tests.support.smtp import SmtpServer, free_port
 
 ALERT = {
@@ -149,8 +158,125 @@ def test_smtp_env_flags_and_refusal(monkeypatch):
         SmtpTransport("127.0.0.1", free_port(), timeout=2).send(build())
 
 
-def test_outbox_is_the_default_transport(monkeypatch, tmp_path):
+def test_outbox_only_when_named(monkeypatch, tmp_path):
+    """NEWSMON_OUTBOX is an explicit choice (it wins over SMTP); without it and without SMTP
+    there is no transport: sending fails with a clear error and no folder is written."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NEWSMON_SMTP_HOST", raising=False)
     monkeypatch.setenv("NEWSMON_OUTBOX", str(tmp_path / "o"))
     transport = transport_from_settings(None)
     assert isinstance(transport, FileOutbox) and transport.folder == tmp_path / "o"
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
+    assert isinstance(transport_from_settings(None), FileOutbox)
+
+    monkeypatch.delenv("NEWSMON_SMTP_HOST")
+    for unset in ("", "  "):
+        monkeypatch.setenv("NEWSMON_OUTBOX", unset)
+        transport = transport_from_settings(None)
+        assert isinstance(transport, Unconfigured)
+        with pytest.raises(DeliveryError, match="NEWSMON_SMTP_HOST.*NEWSMON_OUTBOX"):
+            transport.send(build())
+    monkeypatch.delenv("NEWSMON_OUTBOX")
+    assert isinstance(transport_from_settings(None), Unconfigured)
+    assert list(tmp_path.iterdir()) == []  # no implicit ./outbox
+
+
+# --------------------------------------------------------------------------- bidi
+
+
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+INVISIBLE = set(BIDI) | {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))} - {"\n", "\t"}
+
+
+def visible_text(message: EmailMessage) -> list[str]:
+    """Every decoded header value and body part of a received message (SMTP's CRLF line
+    endings read as newlines)."""
+    parts = [str(value) for _, value in message.items()]
+    for part in message.walk():
+        if not part.is_multipart():
+            parts += [*[str(v) for _, v in part.items()], part.get_content()]
+    return [p.replace("\r\n", "\n") for p in parts]
+
+
+def test_bidi_and_control_characters_never_reach_a_received_email(smtp):
+    """U+202E (and every other bidi control, C0/C1 control) in the rule name, title, source, URL,
+    snippet, outlets and matched text: the email aiosmtpd receives has none of them."""
+    rlo = "\u202e"
+    spoof = f"invoice{rlo}fdp.exe{BIDI}\x1b[31m\x85\x07"
+    alert = {
+        "title": f"Ceasefire {spoof} talks",
+        "url": f"https://news.example/{rlo}a{BIDI}",
+        "source": f"Example{rlo} News{BIDI}\x0b",
+        "published_at": f"not a date {rlo}",
+        "indexed_at": "2025-06-04T09:35:00+00:00",
+        "snippets": [f"a {HL_PRE}ceasefire{HL_POST} {spoof}\r\n"],
+        "matched": [f"event ceasefire {spoof}"],
+        "other_outlets": [f"Wire{rlo} Copy{BIDI}"],
+    }
+    message = compose(
+        f"\x00cease{rlo}fire{BIDI}",
+        [f"ceasefire{rlo}"],
+        ["analyst@example.org"],
+        [alert],
+        f"newsmon{rlo} <newsmon@example.org>",
+        "http://kibana.example:5601",
+    )
+    SmtpTransport("127.0.0.1", smtp.port, timeout=5).send(message)
+    (received,) = smtp.inbox.messages
+    texts = visible_text(received)
+    found = {f"U+{ord(c):04X}" for text in texts for c in text if c in INVISIBLE}
+    assert not found, found
+    assert received["Subject"] == "[newsmon alert] ceasefire: Ceasefire invoicefdp.exe [31m talks"
+    assert received["X-Newsmon-Rule"] == "ceasefire"
+    plain = received.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Rule: ceasefire" in plain and "https://news.example/a" in plain
+    assert "Example News" in plain and "also reported by: Wire Copy" in plain
+    assert "*ceasefire* invoicefdp.exe" in plain and "\n" in plain  # layout kept
+    html = received.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert '<a href="https://news.example/a">' in html and "<mark>ceasefire</mark>" in html
+
+
+# --------------------------------------------------------------------------- no transport
+
+
+RULE = """
+rules:
+  - name: ceasefire
+    recipients: [analyst@example.org]
+    query:
+      keywords: {any: [ceasefire]}
+"""
+
+
+def _alert_records(es: Any, indices: Any) -> list[dict[str, Any]]:
+    es.indices.refresh(index=indices.alerts)
+    hits = es.search(index=indices.alerts, size=100, query={"match_all": {}})["hits"]["hits"]
+    return [h["_source"] for h in hits]
+
+
+def test_no_smtp_and_no_outbox_keeps_alerts_pending_until_mail_is_configured(
+    es, indices, settings, seed_site, smtp, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    for key in ("NEWSMON_SMTP_HOST", "NEWSMON_SMTP_PORT", "NEWSMON_OUTBOX"):
+        monkeypatch.delenv(key, raising=False)
+    run_cycle(es, indices, [FeedSpec(seed_site.url("feed.xml"), "Seed")], settings, None)
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(RULE, encoding="utf-8")
+
+    first = run_alerts_once(es, indices, settings, rules)  # default transport: none configured
+    assert first["emails"] == 0 and first["sent"] == 0 and first["new_alerts"] == 2
+    assert first["failed"] == {"ceasefire": UNCONFIGURED}
+    stored = _alert_records(es, indices)
+    assert len(stored) == 2 and {r["status"] for r in stored} == {"pending"}
+    assert all(r["last_error"] == UNCONFIGURED for r in stored)
+    assert not list(Path(tmp_path).rglob("*.eml")) and not (tmp_path / "outbox").exists()
+    assert smtp.inbox.messages == []
+
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWSMON_SMTP_PORT", str(smtp.port))
+    later = run_alerts_once(es, indices, settings, rules)
+    assert later["emails"] == 1 and later["sent"] == 2 and not later["failed"]
+    assert run_alerts_once(es, indices, settings, rules)["emails"] == 0
+    assert len(smtp.inbox.messages) == 1
+    assert {r["status"] for r in _alert_records(es, indices)} == {"sent"}

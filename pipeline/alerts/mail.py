@@ -1,10 +1,20 @@
-"""Compose alert emails and deliver them (SMTP, or a file outbox for the demo).
+"""Compose alert emails and deliver them (SMTP, or a file outbox when asked for explicitly).
 
-Everything that comes from a feed is untrusted: titles go into the Subject only after CR/LF
-and control characters are removed and the length capped, and ``EmailMessage`` encodes
-non-ASCII per RFC 2047; the HTML part escapes every value. SMTP settings come from the
-environment (``NEWSMON_SMTP_*``) or are passed directly (the Airflow DAG passes a
-connection's values), never from the repository.
+Everything that comes from a feed or a rule is untrusted: rule names, titles, sources, URLs,
+snippets and outlets go into a message only after CR/LF and other C0/C1 control characters
+are turned into spaces and the Unicode bidi controls (U+061C, U+200E/U+200F, U+202A-U+202E,
+U+2066-U+2069: visual spoofing such as ``invoice\u202efdp.exe``) are removed; the composed
+plain and HTML bodies are swept once more, so none of them reaches a message whatever field it
+came in (newline and tab are kept only where newsmon lays out the body). Header values are
+capped in length and ``EmailMessage`` encodes non-ASCII per RFC 2047; the HTML part escapes
+every value.
+
+Delivery (``transport_from_settings``): ``NEWSMON_OUTBOX`` set -> ``.eml`` files in that folder
+(the demo's choice); else SMTP from ``NEWSMON_SMTP_*`` or the ``smtp:`` section of newsmon.yaml;
+else ``Unconfigured``, whose every send raises DeliveryError, so the alerts stay ``pending``
+with that error recorded and go out on the first run after mail is configured. Mail is never
+written to a folder nobody reads. SMTP secrets come from the environment or are passed
+directly (the Airflow DAG passes a connection's values), never from the repository.
 """
 
 from __future__ import annotations
@@ -29,7 +39,13 @@ from pipeline.alerts.query import HL_POST, HL_PRE
 
 log = logging.getLogger(__name__)
 SUBJECT_MAX = 150
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ue000\ue001]+")
+# Unicode Bidi_Control: ALM, LRM/RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI (removed)
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (newline and tab included), line/paragraph separators (become spaces)
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The same but for newline and tab, in a composed body; plus the highlight markers
+BODY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ue000\ue001]")
+MARKERS = re.compile(f"[{HL_PRE}{HL_POST}]")
 
 
 class DeliveryError(RuntimeError):
@@ -42,10 +58,22 @@ class Transport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+def one_line(value: Any) -> str:
+    """``value`` as one line of visible text: bidi controls removed, other control characters
+    (newline and tab too) turned into spaces, runs of whitespace collapsed."""
+    text = BIDI.sub("", "" if value is None else str(value))
+    return " ".join(CONTROL.sub(" ", text).split())
+
+
 def clean_header(value: str, limit: int = SUBJECT_MAX) -> str:
-    """One line, no control characters, at most ``limit`` characters (with an ellipsis)."""
-    text = " ".join(CONTROL.sub(" ", value or "").split())
+    """One line, no control or bidi characters, at most ``limit`` characters (with an ellipsis)."""
+    text = one_line(MARKERS.sub(" ", value or ""))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def clean_body(text: str) -> str:
+    """A composed body with no bidi controls and no control characters but newline and tab."""
+    return BODY_CONTROL.sub(" ", BIDI.sub("", text))
 
 
 def _truthy(value: str | None) -> bool:
@@ -108,7 +136,8 @@ class SmtpTransport:
 
 @dataclass
 class FileOutbox:
-    """Writes each message as an ``.eml`` file (the demo's "mail server")."""
+    """Writes each message as an ``.eml`` file (the demo's "mail server"; only when
+    ``NEWSMON_OUTBOX`` names the folder)."""
 
     folder: Path
     sent: int = 0
@@ -125,8 +154,29 @@ class FileOutbox:
         self.sent += 1
 
 
+UNCONFIGURED = (
+    "no mail transport configured: set NEWSMON_SMTP_HOST (or smtp.host in newsmon.yaml, or the "
+    "smtp_default Airflow connection), or NEWSMON_OUTBOX to write .eml files; alerts stay pending"
+)
+
+
+@dataclass
+class Unconfigured:
+    """Neither SMTP nor an outbox is configured: every send fails, so nothing is marked sent."""
+
+    reason: str = UNCONFIGURED
+    sent: int = 0
+
+    def send(self, message: EmailMessage) -> None:
+        raise DeliveryError(self.reason)
+
+
 def transport_from_settings(settings: Any) -> Transport:
-    """SMTP when NEWSMON_SMTP_HOST (or settings ``smtp.host``) is set, else the file outbox."""
+    """The file outbox when ``NEWSMON_OUTBOX`` is set (an explicit choice, it wins), else SMTP when
+    ``NEWSMON_SMTP_HOST`` (or settings ``smtp.host``) is set, else ``Unconfigured``."""
+    outbox = (os.environ.get("NEWSMON_OUTBOX") or "").strip()
+    if outbox:
+        return FileOutbox(Path(outbox))
     smtp = SmtpTransport.from_env()
     extra = (getattr(settings, "extra", None) or {}).get("smtp") or {}
     if smtp is None and isinstance(extra, dict) and extra.get("host"):
@@ -138,9 +188,10 @@ def transport_from_settings(settings: Any) -> Transport:
             user=os.environ.get("NEWSMON_SMTP_USER"),
             password=os.environ.get("NEWSMON_SMTP_PASSWORD"),
         )
-    if smtp is not None and not os.environ.get("NEWSMON_OUTBOX"):
+    if smtp is not None:
         return smtp
-    return FileOutbox(Path(os.environ.get("NEWSMON_OUTBOX", "outbox")))
+    log.error("%s", UNCONFIGURED)
+    return Unconfigured()
 
 
 def mail_from(settings: Any = None) -> str:
@@ -159,12 +210,12 @@ def mail_from(settings: Any = None) -> str:
 
 def snippet_text(snippet: str) -> str:
     """Plain-text rendering: highlights as *word*."""
-    return " ".join(snippet.replace(HL_PRE, "*").replace(HL_POST, "*").split())
+    return one_line(snippet).replace(HL_PRE, "*").replace(HL_POST, "*")
 
 
 def snippet_html(snippet: str) -> str:
     """HTML rendering: escaped text, highlights as <mark>."""
-    escaped = html.escape(" ".join(snippet.split()))
+    escaped = html.escape(one_line(snippet))
     return escaped.replace(HL_PRE, "<mark>").replace(HL_POST, "</mark>")
 
 
@@ -175,7 +226,8 @@ def _rison_string(value: str) -> str:
 def kibana_link(kibana_url: str, data_view: str, article_ids: list[str]) -> str:
     """Discover (Kibana 9 URL state) on the articles data view, for exactly these articles.
 
-    The data view id is the articles alias (``newsmon-articles`` as in config/kibana)."""
+    The data view id is the articles alias (``<prefix>-articles``): the id pipeline.store.kibana
+    gives the articles data view when it imports config/kibana for that prefix."""
     kql = "article_id:(" + " or ".join(f'"{a}"' for a in article_ids[:50]) + ")"
     state = (
         f"(dataSource:(dataViewId:{_rison_string(data_view)},type:dataView),"
@@ -203,18 +255,22 @@ def _when(value: Any) -> str:
     try:
         return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
-        return str(value)
+        return clean_header(str(value), 64)
+
+
+def _outlets(alert: dict[str, Any]) -> str:
+    return ", ".join(one_line(o) for o in alert.get("other_outlets") or [])
 
 
 def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
     lines = [
         f"{n}. {clean_header(alert.get('title') or '(no title)', 500)}",
-        f"   {alert.get('source') or '?'} | published {_when(alert.get('published_at'))}"
+        f"   {one_line(alert.get('source')) or '?'} | published {_when(alert.get('published_at'))}"
         f" | indexed {_when(alert.get('indexed_at'))}",
-        f"   {alert.get('url')}",
+        f"   {one_line(alert.get('url'))}",
     ]
     if alert.get("other_outlets"):
-        lines.append(f"   also reported by: {', '.join(alert['other_outlets'])}")
+        lines.append(f"   also reported by: {_outlets(alert)}")
     lines += [f"   > {snippet_text(s)}" for s in alert.get("snippets") or []]
     lines += [f"   - {clean_header(m, 400)}" for m in alert.get("matched") or []]
     return lines + [""]
@@ -222,16 +278,16 @@ def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
 
 def _html_item(alert: dict[str, Any]) -> str:
     esc = html.escape
-    url = str(alert.get("url") or "")
+    url = one_line(alert.get("url"))
     parts = [
         f'<li><p><a href="{esc(url, quote=True)}"><b>'
         f"{esc(clean_header(alert.get('title') or '(no title)', 500))}</b></a><br>"
-        f"<small>{esc(str(alert.get('source') or '?'))} &middot; published "
+        f"<small>{esc(one_line(alert.get('source')) or '?')} &middot; published "
         f"{esc(_when(alert.get('published_at')))} &middot; indexed "
         f"{esc(_when(alert.get('indexed_at')))}</small></p>"
     ]
     if alert.get("other_outlets"):
-        parts.append(f"<p><small>Also reported by: {esc(', '.join(alert['other_outlets']))}</small></p>")
+        parts.append(f"<p><small>Also reported by: {esc(_outlets(alert))}</small></p>")
     parts += [f"<blockquote>{snippet_html(s)}</blockquote>" for s in alert.get("snippets") or []]
     if alert.get("matched"):
         parts.append(
@@ -252,7 +308,7 @@ def compose(
     """One multipart (plain + HTML) email for a rule's new stories."""
     message = EmailMessage()
     message["Subject"] = subject_for(rule_name, alerts, digest)
-    message["From"] = sender
+    message["From"] = clean_header(sender, 300)
     message["To"] = ", ".join(clean_header(r, 300) for r in recipients)
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain="newsmon.local")
@@ -265,7 +321,7 @@ def compose(
     ]
     body = header + [line for n, a in enumerate(alerts, 1) for line in _plain_item(n, a)]
     body.append(f"Search in Kibana: {kibana}")
-    message.set_content("\n".join(body) + "\n")
+    message.set_content(clean_body("\n".join(body) + "\n"))
     esc = html.escape
     page = (
         f"<html><body><h2>{esc(clean_header(rule_name, 200))}</h2>"
@@ -275,5 +331,5 @@ def compose(
         f'<p><a href="{esc(kibana, quote=True)}">Search these articles in Kibana</a></p>'
         "</body></html>"
     )
-    message.add_alternative(page, subtype="html")
+    message.add_alternative(clean_body(page), subtype="html")
     return message
