@@ -6,7 +6,9 @@ import argparse
 import email
 import io
 import re
+import time
 from contextlib import redirect_stdout
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -431,6 +433,7 @@ def test_smtp_down_then_up_exactly_one_delivery(es, indices, settings, seed_site
     assert down["emails"] == 0 and down["new_alerts"] == 2 and "ceasefire" in down["failed"]
     assert {r["status"] for r in records(es, indices)} == {"pending"}
     assert all(r["attempts"] == 1 and r["last_error"] for r in records(es, indices))
+    assert all(r["claimed_by"] is None and r["lease_until"] is None for r in records(es, indices))
     assert "checkpoint" not in load_states(es, indices, ["ceasefire"]).get("ceasefire", {})
     still_down = run_alerts_once(es, indices, settings, path, transport)
     assert still_down["new_alerts"] == 0 and still_down["pending"] == 2
@@ -598,12 +601,14 @@ def test_throttle_holds_back_until_interval_passed(es, indices, settings, seed_s
     assert len(smtp.inbox.messages) == 2
 
 
-def test_crash_between_send_and_record_resends_once(
+def test_crash_between_send_and_record_resends_once_after_the_lease(
     es, indices, settings, seed_site, smtp, tmp_path, monkeypatch
 ):
-    """The documented window: accepted by SMTP, process dies before marking "sent"."""
+    """The documented window: accepted by SMTP, process dies before marking "sent". The records
+    stay claimed (``sending``) until the lease runs out, then one run sends them once more."""
     import pipeline.alerts.run as alerting
 
+    settings = replace(settings, extra={"alerts": {"lease_seconds": 3}})
     ingest(es, indices, settings, seed_site)
     path = rules_file(tmp_path, CEASEFIRE_RULE)
     real_mark = alerting.mark
@@ -615,13 +620,22 @@ def test_crash_between_send_and_record_resends_once(
 
     monkeypatch.setattr(alerting, "mark", crash)
     with pytest.raises(SystemExit):
-        run_alerts_once(es, indices, settings, path, transport_for(smtp))
+        run_alerts_once(es, indices, settings, path, transport_for(smtp), runner="crashed")
     monkeypatch.setattr(alerting, "mark", real_mark)
     assert len(smtp.inbox.messages) == 1
-    assert {r["status"] for r in records(es, indices)} == {"pending"}
-    assert run_alerts_once(es, indices, settings, path, transport_for(smtp))["emails"] == 1
+    stored = records(es, indices)
+    assert {r["status"] for r in stored} == {"sending"} and {r["claimed_by"] for r in stored} == {"crashed"}
+    # the lease still holds: the next run leaves them to their (dead) runner
+    early = run_alerts_once(es, indices, settings, path, transport_for(smtp))
+    assert early["emails"] == 0 and early["elsewhere"] == 2 and len(smtp.inbox.messages) == 1
+    lease = max(datetime.fromisoformat(r["lease_until"]) for r in stored)
+    time.sleep(max(0.0, (lease - datetime.now(UTC)).total_seconds()) + 0.1)
+    later = run_alerts_once(es, indices, settings, path, transport_for(smtp), runner="next")
+    assert later["emails"] == 1 and later["sent"] == 2
     assert run_alerts_once(es, indices, settings, path, transport_for(smtp))["emails"] == 0
     assert len(smtp.inbox.messages) == 2  # at-least-once: one duplicate, nothing lost
+    stored = records(es, indices)
+    assert {r["status"] for r in stored} == {"sent"} and {r["claimed_by"] for r in stored} == {"next"}
 
 
 def test_cli_alerts_run_writes_outbox(es, indices, settings, seed_site, tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """Evaluate alert rules and deliver at most one email per (rule, story), never losing one.
 
 This module runs the loop; the parts live beside it: ``search`` (step 2), ``stories`` (3),
-``state`` (checkpoints and the records of 4-5), ``mail`` (composing and sending).
+``state`` (checkpoints and the records of 4-6), ``mail`` (composing and sending).
 
 Per rule and run:
 
@@ -15,27 +15,51 @@ Per rule and run:
    Hamming distance); the story key is the canonical URL of its earliest article, so a copy
    that arrives later maps to the story already alerted.
 4. Record: one history document per (rule, story), id = hash(rule, story), written with
-   ``create`` as ``pending`` BEFORE any email leaves; a re-run gets 409 and never alerts twice.
-5. Send one email with every pending story of the rule (a digest period or throttle may hold
-   them back, still pending), then mark them ``sent`` and advance the checkpoint. SMTP
-   failure: they stay ``pending`` (attempts, last_error) and are retried next run.
+   ``create`` as ``pending`` BEFORE any email leaves; a re-run gets 409 and never records a
+   story twice.
+5. Claim: the run claims the records it is about to send (each rule's pending stories, up to
+   ``max_articles``, unless a digest period or throttle holds the rule back): one bulk of
+   conditional updates (``if_seq_no``/``if_primary_term`` of the version it read) setting
+   ``status: sending``, ``claimed_by`` (this run's id) and ``lease_until``. Elasticsearch
+   applies only one of several concurrent updates of the same version, so of any number of
+   runners exactly one holds a given record; the others see 409 and skip it. Records found
+   ``sending`` under a live lease belong to another runner and are skipped too.
+6. Send one email per rule with the records it holds, then mark them ``sent`` (conditional on
+   its claim) and advance the checkpoint. SMTP failure: the records go back to ``pending``
+   (attempts, last_error) and are retried next run. Before each email the lease is checked:
+   with less than half of it left, the queued "sent" marks are written and the lease of every
+   record still held is renewed (conditionally: a record taken over meanwhile is dropped).
 
-All rules' searches go in one ``_msearch`` and all records in one bulk ``create``; "sent"
-marks are written in bulk every MARK_EVERY emails and at the end of the run.
+All rules' searches go in one ``_msearch``, all records in one bulk ``create``, all claims in
+one bulk update; "sent" marks are written in bulk every MARK_EVERY emails and at the end of the
+run. Records still held when a run ends without sending them (a rule failed, or the run is
+interrupted by an exception) are released to ``pending`` at once, best effort.
 
 Crash window: if the process dies after the SMTP server accepted a message and before its
-records are marked ``sent`` (at most MARK_EVERY emails), the next run sends those stories
-again (at-least-once). Nothing is ever lost: every story is recorded before any send. One
-alert runner per prefix is assumed (the watch loop or the Airflow DAG, not both at once).
+records are marked ``sent`` (at most MARK_EVERY emails), those records stay ``sending`` until
+their lease runs out; the first run after that claims and sends them again (at-least-once, the
+same window as before claims existed). A process that dies holding records it never sent
+delays them by at most the lease. Nothing is ever lost: every story is recorded before any
+send, and an expired lease makes a record claimable again. Any number of runners may share a
+prefix (``watch``, the Airflow DAG and a manual ``alerts run`` at once): each (rule, story) is
+emailed once, provided a runner's claim-to-mark time stays under the lease (it renews at half
+of it, so one email must take less than half the lease) and the runners' clocks agree to
+within a few seconds. Concurrent runners may split one rule's stories over two emails, and a
+digest or throttle is checked against the state each runner read at its start.
 
 Settings (``alerts:`` in newsmon.yaml): ``lookback_hours`` (first run of a rule, default 24),
-``overlap_seconds`` (default 120).
+``overlap_seconds`` (default 120), ``lease_seconds`` (how long a claim holds, default 300).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import socket
 import time
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,12 +80,16 @@ from pipeline.alerts.search import Plan, find_all, find_matches, iso, plan_searc
 from pipeline.alerts.state import (
     AlertRecord,
     AlertStatus,
-    confirmed_pending,
+    Version,
+    claim,
+    claimable,
+    conditional_update,
     create_records,
     load_states,
     mark,
     parse_time,
     pending_ids,
+    renew,
     save_states,
 )
 from pipeline.alerts.stories import Story, StoryKeys, group_stories, story_keys
@@ -70,6 +98,12 @@ from pipeline.store.elastic import Indices, ensure_monthly_index, ensure_templat
 
 log = logging.getLogger(__name__)
 MARK_EVERY = 20  # sent emails whose records are marked "sent" in one bulk (crash window)
+RELEASED = {"status": AlertStatus.PENDING.value, "claimed_by": None, "lease_until": None}
+
+
+def runner_id() -> str:
+    """This run's id in ``claimed_by``: host, process and a random part (unique per run)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +112,7 @@ class AlertOptions:
 
     lookback_hours: float = 24.0
     overlap_seconds: float = 120.0
+    lease_seconds: float = 300.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertOptions:
@@ -85,11 +120,22 @@ class AlertOptions:
         if not isinstance(section, dict):
             raise ConfigError("newsmon.yaml", "alerts", "must be a mapping")
         values = {}
-        for key in ("lookback_hours", "overlap_seconds"):
+        for key, least, strict in (
+            ("lookback_hours", 0, False),
+            ("overlap_seconds", 0, False),
+            ("lease_seconds", 0, True),
+        ):
             if key in section:
                 value = section[key]
-                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                    raise ConfigError("newsmon.yaml", f"alerts.{key}", "must be a number >= 0")
+                if (
+                    not isinstance(value, int | float)
+                    or isinstance(value, bool)
+                    or not math.isfinite(value)
+                    or value < least
+                    or (strict and value == least)
+                ):
+                    bound = f"> {least}" if strict else f">= {least}"
+                    raise ConfigError("newsmon.yaml", f"alerts.{key}", f"must be a number {bound}")
                 values[key] = float(value)
         return cls(**values)
 
@@ -105,12 +151,15 @@ class RuleResult:
     sent: int = 0
     emails: int = 0
     pending: int = 0
+    elsewhere: int = 0
     held: bool = False
     error: str | None = None
 
 
 class RunSummary(TypedDict):
-    """What ``run_alerts_once`` returns (a plain dict: the DAG hands it to XCom)."""
+    """What ``run_alerts_once`` returns (a plain dict: the DAG hands it to XCom).
+
+    ``elsewhere``: stories left to another runner (it held them, or claimed them first)."""
 
     rules: int
     rule_errors: list[str]
@@ -120,6 +169,7 @@ class RunSummary(TypedDict):
     sent: int
     emails: int
     pending: int
+    elsewhere: int
     held: list[str]
     failed: dict[str, str]
     seconds: float
@@ -127,7 +177,10 @@ class RunSummary(TypedDict):
 
 @dataclass
 class RunContext:
-    """Everything a run needs, plus the writes it batches."""
+    """Everything a run needs, the claims it holds, and the writes it batches.
+
+    ``claims``: alert id -> version of every record this run holds (claimed, not yet marked
+    ``sent`` or released); ``lease_until``: when those claims run out."""
 
     es: Elasticsearch
     indices: Indices
@@ -137,23 +190,83 @@ class RunContext:
     now: datetime
     story_cache: StoryKeys = field(default_factory=dict)
     sender: str | None = None
+    runner: str = field(default_factory=runner_id)
+    claims: dict[str, Version] = field(default_factory=dict)
+    lease_until: datetime | None = None
     sent: list[tuple[list[AlertRecord], str]] = field(default_factory=list)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.options.lease_seconds)
 
     def save(self, rule: str, **values: Any) -> None:
         """Queue a checkpoint update (written by flush, after the records it depends on)."""
         self.states.setdefault(rule, {}).update(values, last_run_at=iso(self.now))
 
+    def claim(self, versions: Mapping[str, Version]) -> None:
+        """Claim the records at ``versions`` (one bulk); ``claims`` gets those won."""
+        if not versions:
+            return
+        now = datetime.now(UTC)
+        self.lease_until = now + self.lease
+        self.claims.update(claim(self.es, self.indices, versions, self.runner, now, self.lease_until))
+
+    def keep_lease(self) -> None:
+        """Before an email: with less than half the lease left, write the queued "sent" marks
+        and renew the lease of every record still held (those taken over are dropped)."""
+        now = datetime.now(UTC)
+        if not self.claims or self.lease_until is None or self.lease_until - now > self.lease / 2:
+            return
+        self.flush()
+        self.lease_until = now + self.lease
+        self.claims = renew(self.es, self.indices, self.claims, self.lease_until)
+
+    def release(self, records: Sequence[AlertRecord], values: dict[str, Any]) -> None:
+        """Delivery failed: the records go back to ``pending`` with ``values`` (+1 attempt)."""
+        held = [r for r in records if r.alert_id in self.claims]
+        taken = mark(self.es, self.indices, held, {**RELEASED, **values}, versions=self.claims)
+        for alert in taken:
+            log.warning("alert record %s was taken over after our lease expired", alert)
+        for record in held:
+            self.claims.pop(record.alert_id, None)
+
+    def release_unsent(self) -> None:
+        """Best effort, at the end of a run: records still held but never handed to the
+        transport go back to ``pending`` now rather than when the lease runs out."""
+        queued = {r.alert_id for records, _ in self.sent for r in records}
+        unsent = {alert: version for alert, version in self.claims.items() if alert not in queued}
+        if not unsent:
+            return
+        try:
+            conditional_update(self.es, self.indices, unsent, dict.fromkeys(unsent, RELEASED))
+        except Exception:  # noqa: BLE001 - best effort: an unreleased claim expires with its lease
+            log.exception("cannot release %d alert records (they wait for the lease)", len(unsent))
+        for alert in unsent:
+            self.claims.pop(alert, None)
+
     def flush(self) -> None:
         """Mark queued sends as sent (one bulk), then write the queued checkpoints."""
-        sent_at = {r.alert_id: {"sent_at": stamp} for records, stamp in self.sent for r in records}
-        mark(
-            self.es,
-            self.indices,
-            [r for records, _ in self.sent for r in records],
-            {"status": AlertStatus.SENT.value, "last_error": None},
-            per_record=sent_at,
-        )
+        records = [r for records, _ in self.sent for r in records]
+        if records:
+            sent_at = {r.alert_id: {"sent_at": stamp} for records, stamp in self.sent for r in records}
+            taken = mark(
+                self.es,
+                self.indices,
+                records,
+                {"status": AlertStatus.SENT.value, "last_error": None, "lease_until": None},
+                per_record=sent_at,
+                versions=self.claims,
+            )
+            if taken:
+                log.warning(
+                    "%d alert records were sent after their lease expired and another runner "
+                    "took them over: they may be sent twice (%s)",
+                    len(taken),
+                    ", ".join(taken[:5]),
+                )
+            for record in records:
+                self.claims.pop(record.alert_id, None)
         self.sent.clear()
         if self.states:
             save_states(self.es, self.indices, self.states)
@@ -201,6 +314,15 @@ def deliver(rule: Rule, records: list[AlertRecord], ctx: RunContext) -> None:
     ctx.transport.send(message)
 
 
+def to_claim(
+    rule: Rule, state: dict[str, Any], pending: list[AlertRecord], now: datetime
+) -> list[AlertRecord]:
+    """The records of ``pending`` the rule would send now: none while it is held back."""
+    if not pending or held_back(rule, state, now):
+        return []
+    return pending[: rule.max_articles]
+
+
 def send_rule(
     rule: Rule,
     state: dict[str, Any],
@@ -210,10 +332,12 @@ def send_rule(
     ctx: RunContext,
     result: RuleResult,
 ) -> None:
-    """Send the rule's pending stories (all already recorded) and queue its checkpoint.
+    """Send the rule's pending stories that this run holds, and queue its checkpoint.
 
-    ``complete`` is False when some of this run's stories could not be recorded: the
-    checkpoint then stays, so they are found again next run.
+    ``pending``: the rule's recorded, claimable stories, oldest first (the first
+    ``max_articles`` were claimed before the loop); ``complete`` is False when some of this
+    run's stories could not be recorded: the checkpoint then stays, so they are found again
+    next run. Stories another runner claimed are its to send.
     """
     result.pending = len(pending)
     if not pending:
@@ -224,12 +348,20 @@ def send_rule(
         result.held = True
         ctx.save(rule.name)
         return
-    batch = pending[: rule.max_articles]
+    ctx.keep_lease()
+    wanted = to_claim(rule, state, pending, ctx.now)
+    batch = [r for r in wanted if r.alert_id in ctx.claims]
+    result.elsewhere += len(wanted) - len(batch)
+    result.pending -= len(wanted) - len(batch)
+    if not batch:
+        if complete:
+            ctx.save(rule.name, checkpoint=iso(until))
+        return
     try:
         deliver(rule, batch, ctx)
     except DeliveryError as exc:
         result.error = str(exc)
-        mark(ctx.es, ctx.indices, batch, {"last_error": str(exc)[:1000], "last_attempt_at": iso(ctx.now)})
+        ctx.release(batch, {"last_error": str(exc)[:1000], "last_attempt_at": iso(ctx.now)})
         ctx.save(rule.name)
         return
     sent_at = iso(datetime.now(UTC))
@@ -238,7 +370,7 @@ def send_rule(
     if complete:
         values["checkpoint"] = iso(until)
     ctx.save(rule.name, **values)
-    result.sent, result.emails, result.pending = len(batch), 1, len(pending) - len(batch)
+    result.sent, result.emails, result.pending = len(batch), 1, result.pending - len(batch)
     if len(ctx.sent) >= MARK_EVERY:
         ctx.flush()
 
@@ -276,14 +408,18 @@ def run_alerts_once(
     transport: Transport | None = None,
     rules: list[Rule] | None = None,
     sender: str | None = None,
+    runner: str | None = None,
 ) -> RunSummary:
     """Evaluate every rule once and send; one bad rule or failed send never stops the others.
 
-    ``transport`` defaults to SMTP from NEWSMON_SMTP_* or the file outbox; ``sender`` (the
-    From address) to NEWSMON_MAIL_FROM; ``rules`` (already loaded) skips the rules file.
+    ``transport`` defaults to ``mail.transport_from_settings`` (NEWSMON_OUTBOX, else SMTP, else
+    none: sends fail and the stories stay pending); ``sender`` (the From address) to
+    NEWSMON_MAIL_FROM; ``rules`` (already loaded) skips the rules file; ``runner`` (the
+    ``claimed_by`` of this run's claims) to host:pid:random.
 
     Searches of all rules go in one _msearch, all new history records in one bulk ``create``
-    (so every story is recorded as pending before any email leaves), then one email per rule.
+    (so every story is recorded as pending before any email leaves), all claims in one bulk
+    update, then one email per rule with the records this run holds.
     """
     started = time.perf_counter()
     ensure_templates(es, indices)
@@ -301,6 +437,8 @@ def run_alerts_once(
         datetime.now(UTC),
         sender=sender,
     )
+    if runner:
+        ctx.runner = runner
     states = load_states(es, indices, [r.name for r in rules])
     earlier = pending_ids(es, indices)
     results = {r.name: RuleResult(r.name) for r in rules}
@@ -320,26 +458,55 @@ def run_alerts_once(
             results[rule.name].stories = len(stories)
             records[rule.name] = [s.record(rule, ctx.now) for s in stories]
     created, existing, failed = create_records(es, indices, [r for items in records.values() for r in items])
-    new = set(created)
-    waiting = confirmed_pending(
-        es, indices, existing + [i for name in records for i in earlier.get(name, []) if i not in new]
+    waiting, versions, busy = claimable(
+        es,
+        indices,
+        existing + [i for name in records for i in earlier.get(name, []) if i not in created],
+        datetime.now(UTC),
     )
+    versions.update(created)
+    pendings: dict[str, list[AlertRecord]] = {}
     for rule in rules:
         if rule.name not in records:
             continue
-        result = results[rule.name]
-        mine = [r for r in records[rule.name] if r.alert_id in new]
-        result.new = len(mine)
-        pending = sorted(mine + [r for r in waiting if r.rule == rule.name], key=AlertRecord.order)
-        lost = [failed[r.alert_id] for r in records[rule.name] if r.alert_id in failed]
-        if lost:
-            result.error = f"could not record {len(lost)} alerts: {lost[0]}"
-        try:
-            send_rule(rule, states.get(rule.name, {}), untils[rule.name], pending, not lost, ctx, result)
-        except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the rest
-            log.exception("alert rule %s failed", rule.name)
-            result.error = f"{type(exc).__name__}: {exc}"
-    ctx.flush()
+        mine = [r for r in records[rule.name] if r.alert_id in created]
+        results[rule.name].new = len(mine)
+        results[rule.name].elsewhere = sum(1 for r in busy if r.rule == rule.name)
+        pendings[rule.name] = sorted(
+            mine + [r for r in waiting if r.rule == rule.name], key=AlertRecord.order
+        )
+    ctx.claim(
+        {
+            r.alert_id: versions[r.alert_id]
+            for rule in rules
+            if rule.name in pendings
+            for r in to_claim(rule, states.get(rule.name, {}), pendings[rule.name], ctx.now)
+        }
+    )
+    try:
+        for rule in rules:
+            if rule.name not in records:
+                continue
+            result = results[rule.name]
+            lost = [failed[r.alert_id] for r in records[rule.name] if r.alert_id in failed]
+            if lost:
+                result.error = f"could not record {len(lost)} alerts: {lost[0]}"
+            try:
+                send_rule(
+                    rule,
+                    states.get(rule.name, {}),
+                    untils[rule.name],
+                    pendings[rule.name],
+                    not lost,
+                    ctx,
+                    result,
+                )
+            except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the rest
+                log.exception("alert rule %s failed", rule.name)
+                result.error = f"{type(exc).__name__}: {exc}"
+        ctx.flush()
+    finally:
+        ctx.release_unsent()
     done = list(results.values())
     return {
         "rules": len(rules),
@@ -350,6 +517,7 @@ def run_alerts_once(
         "sent": sum(r.sent for r in done),
         "emails": sum(r.emails for r in done),
         "pending": sum(r.pending for r in done),
+        "elsewhere": sum(r.elsewhere for r in done),
         "held": [r.rule for r in done if r.held],
         "failed": {r.rule: r.error for r in done if r.error},
         "seconds": round(time.perf_counter() - started, 3),
