@@ -270,6 +270,9 @@ SETTINGS: dict[str, Check] = {
     "analyze": BOOL,
     "entities": Kind(str, "head or spacy", _entities),
     "kibana_url": Kind(str, "an http(s) URL", check_url),
+    "workers": Range(int, 0, 64),  # processes for page text and claims/events; 0 = one per core
+    "chunk_size": Range(int, 1, 10_000),  # entries per chunk in flight (memory ~ chunk, not backlog)
+    "page_timeout": Range(float, 0, 600, above=True),  # seconds of HTML -> text per page
 }
 
 # Sections of newsmon.yaml kept as mappings in ``Settings.extra`` (read by alerts/ and the DAGs).
@@ -279,6 +282,7 @@ BLOCKS: dict[str, dict[str, Check]] = {
         "overlap_seconds": Range(float, 0, 3_600),
         # a claim on an alert record; > 2x the 10 s SMTP timeout, since it is renewed at half
         "lease_seconds": Range(float, 30, 86_400),
+        "search_timeout_seconds": Range(float, 0, 600, above=True),  # each alert search gives up then
     },
     "smtp": {
         "host": Kind(str, "a host name"),
@@ -405,6 +409,9 @@ class Settings:
     analyze: bool = True
     entities: str = "head"
     kibana_url: str = "http://localhost:5601"
+    workers: int = 0  # 0: one worker process per core
+    chunk_size: int = 50
+    page_timeout: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

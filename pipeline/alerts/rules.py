@@ -1,8 +1,11 @@
 """Alert rules: load and validate ``config/alerts.yaml`` into ``Rule`` records.
 
 Keywords are kept as typed (``Term``); pipeline.alerts.query turns them into safe Elasticsearch
-queries with spelling variants. A bad rule is reported as one line naming the file and the
-rule; the other rules still load.
+queries with spelling variants. A bad rule is reported as one line naming the file, the rule
+and the field; the other rules still load. This module checks what can be checked without
+Elasticsearch; ``pipeline.alerts.search.check_rules`` then dry-runs every rule's searches against
+the real indices (a rule Elasticsearch would refuse, or one too large for its clause limit, is
+reported the same way and skipped).
 
 Rule file format::
 
@@ -17,7 +20,7 @@ Rule file format::
           event_status: negated
           speaker: Medvedev
           source: [bbc.co.uk]
-          raw: {match: {title: "..."}}  # escape hatch, validated by a dry run at load
+          raw: {match: {title: "..."}}  # escape hatch (a query over the articles index)
         mode: digest                     # immediate (default) | digest
         period: daily                    # digest period: hourly | daily | 30m | 2h
         throttle: 10m                    # immediate mode: at least this long between emails
@@ -34,12 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from pipeline.config import ConfigError, config_dir, load_yaml
-
-if TYPE_CHECKING:
-    from elasticsearch import Elasticsearch
 
 RULE_FIELDS = {
     "name",
@@ -66,6 +66,16 @@ QUERY_FIELDS = {
     "raw",
 }
 KEYWORD_FIELDS = {"any", "all", "phrases", "exclude", "fields"}
+# Structured filters: rule field -> field of the event / claim / article document
+EVENT_FILTERS = {
+    "event_type": "type",
+    "event_status": "status",
+    "actor": "actors",
+    "location": "location",
+    "country": "country",
+}
+CLAIM_FILTERS = {"speaker": "speaker"}
+ARTICLE_FILTERS = {"source": "source", "feed": "feed", "language": "language"}
 SEARCH_FIELDS = ("title", "text", "claims", "events")
 DEFAULT_FIELDS = ("title", "text")
 PERIODS = {"hourly": 60, "daily": 24 * 60, "weekly": 7 * 24 * 60}
@@ -264,17 +274,9 @@ def parse_rule(data: Any, index: int, path: Path | str, defaults: dict[str, Any]
                 out[stored] = values
         return out
 
-    event = pick(
-        {
-            "event_type": "type",
-            "event_status": "status",
-            "actor": "actors",
-            "location": "location",
-            "country": "country",
-        }
-    )
-    claim = pick({"speaker": "speaker"})
-    article = pick({"source": "source", "feed": "feed", "language": "language"})
+    event = pick(EVENT_FILTERS)
+    claim = pick(CLAIM_FILTERS)
+    article = pick(ARTICLE_FILTERS)
     raw = _raw_query(query["raw"], fail) if "raw" in query else None
     given = data.get("mode", "immediate")
     if given not in tuple(DeliveryMode):
@@ -343,46 +345,8 @@ def parse_rules(data: Any, path: Path | str = "alerts.yaml") -> tuple[list[Rule]
     return rules, errors
 
 
-def validate_raw(
-    es: Elasticsearch,
-    index: str,
-    rules: list[Rule],
-    path: Path | str,
-) -> tuple[list[Rule], list[str]]:
-    """Dry-run each raw query against the articles index; drop the ones Elasticsearch refuses."""
-    kept: list[Rule] = []
-    errors: list[str] = []
-    for rule in rules:
-        if rule.raw is None:
-            kept.append(rule)
-            continue
-        try:
-            answer = es.indices.validate_query(index=index, query=rule.raw, explain=True)
-            valid = answer.get("valid", False)
-            reason = answer.get("error") or "; ".join(
-                e.get("error", "") for e in answer.get("explanations", []) if not e.get("valid", True)
-            )
-        except Exception as exc:  # noqa: BLE001 - any refusal is a rule error
-            valid, reason = False, str(getattr(exc, "message", exc))
-        if valid:
-            kept.append(rule)
-        else:
-            reason = " ".join((reason or "invalid query").split())[:300]
-            errors.append(
-                str(RuleError(path, f"rule {rule.name!r}: query.raw", f"Elasticsearch refused it: {reason}"))
-            )
-    return kept, errors
-
-
-def load_rules(
-    path: Path | str | None = None,
-    es: Elasticsearch | None = None,
-    index: str | None = None,
-) -> tuple[list[Rule], list[str]]:
-    """Load the rules file; with ``es`` and ``index``, raw queries are dry-run validated."""
+def load_rules(path: Path | str | None = None) -> tuple[list[Rule], list[str]]:
+    """Load and validate the rules file (no Elasticsearch): every valid rule plus one error
+    line per invalid one. ``pipeline.alerts.search.check_rules`` then dry-runs them."""
     file = rules_path(path)
-    rules, errors = parse_rules(load_yaml(file), file)
-    if es is not None and index:
-        rules, raw_errors = validate_raw(es, index, rules, file)
-        errors += raw_errors
-    return rules, errors
+    return parse_rules(load_yaml(file), file)

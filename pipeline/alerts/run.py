@@ -48,7 +48,8 @@ within a few seconds. Concurrent runners may split one rule's stories over two e
 digest or throttle is checked against the state each runner read at its start.
 
 Settings (``alerts:`` in newsmon.yaml): ``lookback_hours`` (first run of a rule, default 24),
-``overlap_seconds`` (default 120), ``lease_seconds`` (how long a claim holds, default 300).
+``overlap_seconds`` (default 120), ``lease_seconds`` (how long a claim holds, default 300),
+``search_timeout_seconds`` (each alert search, default 10: a timed-out rule reports an error).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ from pipeline.alerts.mail import (
     transport_from_settings,
 )
 from pipeline.alerts.rules import DeliveryMode, Rule, load_rules
-from pipeline.alerts.search import Plan, find_all, find_matches, iso, plan_search
+from pipeline.alerts.rules import rules_path as rules_file
+from pipeline.alerts.search import SEARCH_TIMEOUT, Plan, check_rules, find_all, find_matches, iso, plan_search
 from pipeline.alerts.state import (
     AlertRecord,
     AlertStatus,
@@ -113,6 +115,7 @@ class AlertOptions:
     lookback_hours: float = 24.0
     overlap_seconds: float = 120.0
     lease_seconds: float = 300.0
+    search_timeout_seconds: float = SEARCH_TIMEOUT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertOptions:
@@ -124,6 +127,7 @@ class AlertOptions:
             ("lookback_hours", 0, False),
             ("overlap_seconds", 0, False),
             ("lease_seconds", 0, True),
+            ("search_timeout_seconds", 0, True),
         ):
             if key in section:
                 value = section[key]
@@ -291,7 +295,7 @@ def held_back(rule: Rule, state: dict[str, Any], now: datetime) -> bool:
 def evaluate(rule: Rule, state: dict[str, Any], ctx: RunContext) -> tuple[list[Story], datetime]:
     """Stories matching now (no writes)."""
     since, until = window(rule, state, ctx)
-    matches = find_matches(ctx.es, ctx.indices, rule, since, until)
+    matches = find_matches(ctx.es, ctx.indices, rule, since, until, ctx.options.search_timeout_seconds)
     story_keys(ctx.es, ctx.indices, [m.doc for m in matches], ctx.story_cache)
     return group_stories(matches, ctx.story_cache), until
 
@@ -379,10 +383,14 @@ def load_checked_rules(
     es: Elasticsearch,
     indices: Indices,
     rules_path: Path | str | None = None,
+    timeout: float = SEARCH_TIMEOUT,
 ) -> tuple[list[Rule], list[str]]:
-    """Rules with raw queries dry-run against the articles index (created if still absent)."""
-    ensure_monthly_index(es, indices.write_index("articles"))
-    return load_rules(rules_path, es=es, index=indices.articles)
+    """Rules dry-run against the articles, claims and events indices (created if still absent)."""
+    for kind in ("articles", "claims", "events"):
+        ensure_monthly_index(es, indices.write_index(kind))
+    rules, errors = load_rules(rules_path)
+    kept, refused = check_rules(es, indices, rules, rules_file(rules_path), timeout)
+    return kept, errors + refused
 
 
 def _plans(
@@ -393,7 +401,8 @@ def _plans(
     for rule in rules:
         since, untils[rule.name] = window(rule, states.get(rule.name, {}), ctx)
         try:
-            plans.append(plan_search(ctx.es, ctx.indices, rule, since, untils[rule.name]))
+            timeout = ctx.options.search_timeout_seconds
+            plans.append(plan_search(ctx.es, ctx.indices, rule, since, untils[rule.name], timeout))
         except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the rest
             log.exception("alert rule %s failed", rule.name)
             results[rule.name].error = f"{type(exc).__name__}: {exc}"
@@ -443,7 +452,7 @@ def run_alerts_once(
     earlier = pending_ids(es, indices)
     results = {r.name: RuleResult(r.name) for r in rules}
     plans, untils = _plans(rules, states, ctx, results)
-    found = find_all(es, indices, plans)
+    found = find_all(es, indices, plans, ctx.options.search_timeout_seconds)
     story_keys(
         es, indices, [m.doc for v in found.values() if isinstance(v, list) for m in v], ctx.story_cache
     )
