@@ -141,7 +141,7 @@ def test_sigkill_mid_cycle_loses_and_duplicates_nothing(es, indices, tmp_path, r
             deadline = time.monotonic() + 120
             assert process.stderr is not None
             for line in process.stderr:  # kill once the pages are being fetched
-                if "fetching" in line or time.monotonic() > deadline:
+                if "new articles" in line or time.monotonic() > deadline:
                     break
             time.sleep(0.5)
             process.send_signal(signal.SIGKILL)

@@ -19,11 +19,15 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import ApiError as ElasticsearchApiError
+from elasticsearch import TransportError as ElasticsearchTransportError
+
+from pipeline.cli.progress import CliProgress
 from pipeline.config import ConfigError, load_feeds, load_settings
-from pipeline.nlp import analyzer_from_settings
 
 
 def _progress(message: str) -> None:
@@ -55,8 +59,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings, es, indices = _context(args)
     specs = load_feeds(Path(args.feeds) if args.feeds else None)
-    analyzer = analyzer_from_settings(settings, enabled=not args.no_analyze)
-    summary = run_cycle(es, indices, specs, settings, analyzer, _progress, force=args.force)
+    # No analyzer object: the cycle's worker processes build their own (or one in-process for a
+    # small batch), so large cycles use every core.
+    settings = replace(settings, analyze=settings.analyze and not args.no_analyze)
+    with CliProgress() as progress:  # the bar is closed before the summary, also on Ctrl-C
+        summary = run_cycle(es, indices, specs, settings, None, progress, force=args.force)
     print(json.dumps(summary.as_dict()) if args.json else summary.text())
     if args.alerts:
         _run_alerts(settings, es, indices)
@@ -82,29 +89,34 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from pipeline.ingest.cycle import run_cycle
 
     settings, es, indices = _context(args)
-    analyzer = analyzer_from_settings(settings, enabled=not args.no_analyze)
+    settings = replace(settings, analyze=settings.analyze and not args.no_analyze)
     interval = args.interval if args.interval is not None else settings.poll_interval_minutes * 60
     stop = threading.Event()
+    progress = CliProgress()
 
     def _stop(signum: int, _frame: Any) -> None:
-        _progress(f"received signal {signum}; stopping after this step")
+        progress.note(f"received signal {signum}; stopping after this step")
         stop.set()
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    while not stop.is_set():
-        started = time.monotonic()
-        try:
-            specs = load_feeds(Path(args.feeds) if args.feeds else None)
-            summary = run_cycle(es, indices, specs, settings, analyzer, _progress)
-            print(summary.text(), flush=True)
-            if not args.no_alerts:
-                _run_alerts(settings, es, indices)
-        except ConfigError as exc:
-            _progress(f"config error, cycle skipped: {exc}")
-        except Exception as exc:  # noqa: BLE001 - keep watching; the next cycle may succeed
-            logging.exception("cycle failed: %s", exc)
-        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    with progress:  # closes a cycle's bar on any way out
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                specs = load_feeds(Path(args.feeds) if args.feeds else None)
+                try:
+                    summary = run_cycle(es, indices, specs, settings, None, progress)
+                finally:  # one bar and one final line per cycle
+                    progress.finish(interrupted=stop.is_set())
+                print(summary.text(), flush=True)
+                if not args.no_alerts:
+                    _run_alerts(settings, es, indices)
+            except ConfigError as exc:
+                _progress(f"config error, cycle skipped: {exc}")
+            except Exception as exc:  # noqa: BLE001 - keep watching; the next cycle may succeed
+                logging.exception("cycle failed: %s", exc)
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))
     _progress("stopped")
     return 0
 
@@ -225,9 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The client logs every retry with a traceback; a node that stays down is reported once below.
+    logging.getLogger("elastic_transport").setLevel(logging.INFO if args.verbose else logging.ERROR)
     try:
         code: int = args.func(args)
         return code
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    except (ElasticsearchApiError, ElasticsearchTransportError) as exc:  # node down or refusing
+        print(f"Elasticsearch failed, nothing more was acknowledged: {exc}", file=sys.stderr)
+        return 1

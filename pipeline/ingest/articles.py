@@ -9,6 +9,12 @@ link: any page can claim any canonical, and a copy (syndicated, scraped, or host
 another outlet's URL must not merge into, and hide behind, that outlet's story. A cross-site
 canonical is kept in ``foreign_canonical_url`` (searchable) and the feed link's canonical form
 is used instead.
+
+An entry without a link (``entry.link is None``) is not fetched: its article is built from the
+feed item alone (:func:`article_from_item`), whatever ``extracted`` or ``fetch_error`` say,
+with ``extraction_status`` ``feed_content``, the text of the item's content (HTML stripped),
+else its summary, else its title; ``url``/``canonical_url`` are the item's guid when that is
+an http(s) URL, else None; the domain is the feed's. Its text is analysed like a page's.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import datetime
 from pipeline.ingest.pagetext import PageStatus, PageText, strip_html
 from pipeline.ingest.simhash import bands, simhash, to_hex
 from pipeline.ingest.urls import canonical_url, domain_of, same_site
-from pipeline.records import Article, Entry, ExtractionStatus
+from pipeline.records import HAS_TEXT, Article, Entry, ExtractionStatus
 
 
 def _status(fetch_error: str | None, page: PageText | None) -> tuple[ExtractionStatus, str | None]:
@@ -42,7 +48,12 @@ def build_article(
     fetch_status: int | None = None,
     final_url: str | None = None,
 ) -> Article:
-    """Merge feed metadata with the page's; the page wins where it has a value."""
+    """Merge feed metadata with the page's; the page wins where it has a value.
+
+    A link-less entry is built from its feed item only (:func:`article_from_item`).
+    """
+    if entry.link is None:
+        return article_from_item(entry, now)
     status, error = _status(fetch_error, extracted)
     summary = strip_html(entry.summary) or None
     if status == ExtractionStatus.OK and extracted is not None:
@@ -61,7 +72,7 @@ def build_article(
             canonical = claimed
         else:
             foreign = claimed
-    signature = simhash(text) if status == ExtractionStatus.OK else None
+    signature = simhash(text) if status in HAS_TEXT else None
     return Article(
         article_id=entry.article_id,
         url=canonical,  # what readers and alerts link to: no tracking parameters
@@ -83,6 +94,38 @@ def build_article(
         extraction_status=status,
         extraction_error=error,
         fetch_status=fetch_status,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        simhash=to_hex(signature) if signature is not None else None,
+        simhash_bands=bands(signature) if signature is not None else [],
+    )
+
+
+def article_from_item(entry: Entry, now: datetime) -> Article:
+    """The article of a link-less feed item: its own content is the text (nothing is fetched)."""
+    summary = strip_html(entry.summary) or None
+    text = strip_html(entry.content) or summary or entry.title or ""
+    signature = simhash(text)  # stories group link-less items by near-identical text only
+    return Article(
+        article_id=entry.article_id,
+        url=entry.canonical_url,  # the guid when it is an http(s) URL, else None
+        canonical_url=entry.canonical_url,
+        guid=entry.guid,
+        feed_id=entry.feed_id,
+        feed_name=entry.feed_name,
+        feed_url=entry.feed_url,
+        domain=domain_of(entry.feed_url),
+        title=entry.title,
+        summary=summary,
+        text=text,
+        author=entry.author,
+        sitename=None,
+        language=entry.language,
+        published_at=entry.published_at,
+        indexed_at=now,
+        tags=list(entry.tags),
+        extraction_status=ExtractionStatus.FEED_CONTENT,
+        extraction_error=None,
+        fetch_status=None,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         simhash=to_hex(signature) if signature is not None else None,
         simhash_bands=bands(signature) if signature is not None else [],

@@ -21,14 +21,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from pipeline.config import FeedSpec, Settings
 from pipeline.fetch.client import Fetcher, FetchResult
-from pipeline.ingest.articles import build_article
-from pipeline.ingest.enrich import AnalyzerLike, analyze_articles
+from pipeline.ingest.enrich import AnalyzerLike
 from pipeline.ingest.feeds import ParsedFeed, entries_from, parse_feed_document
 from pipeline.ingest.feedstate import (
     FeedState,
@@ -39,14 +37,14 @@ from pipeline.ingest.feedstate import (
     record_success,
     save_states,
 )
-from pipeline.ingest.pagetext import page_text
+from pipeline.ingest.progress import Progress, as_progress
+from pipeline.ingest.stream import stream_entries
 from pipeline.ingest.summary import CycleSummary, IngestSummary, PollSummary
-from pipeline.records import Article, Entry
-from pipeline.store.bulk import BulkResult, existing_ids, index_articles, index_kind, is_transient
+from pipeline.records import Entry
+from pipeline.store.bulk import existing_ids
 from pipeline.store.elastic import Indices, ensure_templates
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str], None]
 
 
 PARALLEL_PARSE_MIN_FEEDS = 32
@@ -182,37 +180,21 @@ def new_entries(es: Elasticsearch, indices: Indices, entries: Sequence[Entry]) -
     return [e for aid, e in unique.items() if aid not in known]
 
 
-def build_articles(entries: Sequence[Entry], pages: Sequence[FetchResult]) -> list[Article]:
-    """Extract each fetched page; never loses an entry."""
-    now = datetime.now(UTC)
-    articles = []
-    for entry, page in zip(entries, pages, strict=True):
-        try:
-            if not page.ok or page.not_modified:
-                error = f"{page.error_kind or 'http_status'}: {page.error or f'HTTP {page.status}'}"
-                articles.append(
-                    build_article(
-                        entry, now, fetch_error=error, fetch_status=page.status, final_url=page.final_url
-                    )
-                )
-                continue
-            # htmldate's date search only when the feed did not date the entry
-            extracted = page_text(page.text(), page.final_url, full_metadata=entry.published_at is None)
-            articles.append(build_article(entry, now, extracted, None, page.status, page.final_url))
-        except Exception as exc:  # noqa: BLE001 - record and keep the entry
-            articles.append(build_article(entry, now, fetch_error=f"internal: {exc!r}"))
-    return articles
-
-
 def ingest_entries(
     es: Elasticsearch,
     indices: Indices,
     entries: Sequence[Entry],
     settings: Settings,
     analyzer: AnalyzerLike | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Callable[[str], None] | None = None,
 ) -> IngestSummary:
-    """Fetch, get page text, analyze and index the entries that are not indexed yet."""
+    """Fetch, get page text, analyze and index the entries that are not indexed yet.
+
+    Streams them in chunks (``pipeline.ingest.stream``): worker processes for large batches,
+    in-process with ``analyzer`` when one is given (or one built from settings when
+    ``settings.analyze``); each chunk is searchable as soon as it is written.
+    """
+    report = as_progress(progress)
     summary = IngestSummary(entries=len(entries))
     clock = time.perf_counter()
     fresh = new_entries(es, indices, entries)
@@ -220,46 +202,19 @@ def ingest_entries(
     summary.timings["dedupe"] = time.perf_counter() - clock
     if not fresh:
         return summary
-    if progress:
-        progress(f"fetching {len(fresh)} new articles")
-    clock = time.perf_counter()
-    pages = asyncio.run(_fetch_pages(fresh, settings))
-    summary.timings["fetch"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    articles = build_articles(fresh, pages)
-    summary.timings["extract"] = time.perf_counter() - clock
-    summary.extraction.update(str(a.extraction_status) for a in articles)
-    claims: list[tuple[str, dict[str, Any]]] = []
-    events: list[tuple[str, dict[str, Any]]] = []
-    if analyzer is not None:
-        if progress:
-            progress(f"analyzing {len(articles)} articles")
-        clock = time.perf_counter()
-        claims, events = analyze_articles(articles, analyzer)
-        summary.timings["analyze"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    # Claims and events first, the article last: an article in the index is the mark that its
-    # claims and events are in too (new_entries skips it), so a crash or a failed write at any
-    # point leaves the article to be redone next cycle, and ids from content make that a no-op
-    # for what was already written.
-    derived = BulkResult()
-    if claims:
-        derived.merge(index_kind(es, "claims", claims, indices))
-    if events:
-        derived.merge(index_kind(es, "events", events, indices))
-    owners = {doc_id: doc.get("article_id") for doc_id, doc in (*claims, *events)}
-    held = {owners.get(str(error.get("id"))) for error in derived.errors if is_transient(error)}
-    ready = [a for a in articles if a.article_id not in held]
-    result = index_articles(es, [a.to_doc() for a in ready], indices)
-    held |= {error.get("id") for error in result.errors if is_transient(error)}
-    summary.incomplete = {article_id for article_id in held if isinstance(article_id, str)}
+    report.note(f"{len(fresh)} new articles")
+    report.articles(len(fresh))
+    streamed = stream_entries(es, indices, fresh, settings, analyzer, report)
     es.indices.refresh(index=f"{indices.prefix}-*")
-    summary.timings["index"] = time.perf_counter() - clock
-    summary.indexed = result.written
-    summary.already_indexed = result.existing
-    summary.claims, summary.events = len(claims), len(events)
-    summary.errors = result.errors + derived.errors
-    summary.article_ids = [a.article_id for a in articles]
+    summary.timings.update(streamed.timings)
+    summary.extraction.update(streamed.statuses)
+    summary.indexed = streamed.indexed
+    summary.already_indexed = streamed.existing
+    summary.claims, summary.events = streamed.claims, streamed.events
+    summary.errors = streamed.errors
+    summary.incomplete = streamed.incomplete
+    summary.first_indexed_after = streamed.first_indexed_after
+    summary.article_ids = [e.article_id for e in fresh]
     return summary
 
 
@@ -284,28 +239,22 @@ def commit_feed_states(es: Elasticsearch, indices: Indices, poll: PollSummary, i
     save_states(es, indices, poll.pending_states)
 
 
-async def _fetch_pages(entries: Sequence[Entry], settings: Settings) -> list[FetchResult]:
-    async with Fetcher(settings.fetch) as fetcher:
-        return await fetcher.fetch_many([(e.link, None) for e in entries])
-
-
 def run_cycle(
     es: Elasticsearch,
     indices: Indices,
     specs: Sequence[FeedSpec],
     settings: Settings,
     analyzer: AnalyzerLike | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Callable[[str], None] | None = None,
     force: bool = False,
 ) -> CycleSummary:
-    """One full cycle over all feeds."""
+    """One full cycle over all feeds: poll, stream the new entries in, then acknowledge."""
     started = time.perf_counter()
+    report = as_progress(progress)
     ensure_templates(es, indices)
-    if progress:
-        progress(f"polling {len(specs)} feeds")
+    report.note(f"polling {len(specs)} feeds")
     poll = poll_feeds(es, indices, specs, settings, force)
-    if progress:
-        progress(f"{len(poll.entries)} entries from {poll.polled - poll.failed} feeds")
-    ingest = ingest_entries(es, indices, poll.entries, settings, analyzer, progress)
+    report.note(f"{len(poll.entries)} entries from {poll.polled - poll.failed} feeds")
+    ingest = ingest_entries(es, indices, poll.entries, settings, analyzer, report)
     commit_feed_states(es, indices, poll, ingest)
     return CycleSummary(poll=poll, ingest=ingest, seconds=time.perf_counter() - started)

@@ -14,7 +14,7 @@ from pipeline.ingest.urls import stable_id
 from pipeline.records import Article, ExtractionStatus
 
 log = logging.getLogger(__name__)
-ANALYZABLE = {ExtractionStatus.OK}
+ANALYZABLE = {ExtractionStatus.OK, ExtractionStatus.FEED_CONTENT}  # statuses with a real text
 
 
 class AnalyzerLike(Protocol):

@@ -3,6 +3,17 @@
 feedparser handles RSS 0.9x/1.0/2.0 and Atom (and tolerates much malformed XML: "bozo");
 JSON Feed is parsed here since feedparser does not. A response that yields no feed at all
 (an HTML page, an empty body) becomes that feed's recorded error, never an exception.
+
+Only the first :data:`MAX_ENTRIES_PER_FEED` items of a document are read; how many were left
+out is :attr:`ParsedFeed.truncated` (recorded in the feed's state and logged by
+``feedstate.record_success``). :func:`entries_from` turns every item into an :class:`Entry`:
+
+- an item with a usable http(s) link (relative links resolve against the feed URL; an
+  absolute http(s) guid or id counts as a link) points at a page to fetch;
+- an item without one but with a guid/id and some text (content, summary or at least a title)
+  is a link-less entry: its article is the item itself (``Entry.content``), with an id from
+  feed id + guid; with neither link nor guid, from feed id + title + text;
+- an item with no link, no title and no text is counted in :attr:`ParsedFeed.skipped`.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import zlib
 from calendar import timegm
 from dataclasses import dataclass, field
@@ -20,17 +32,26 @@ from urllib.parse import urljoin
 import feedparser
 
 from pipeline.config import FeedSpec
-from pipeline.ingest.urls import article_id, canonical_url, feed_id
+from pipeline.ingest.urls import article_id, canonical_url, feed_id, item_content_id, item_id
 from pipeline.records import Entry
 
-MAX_ENTRIES_PER_FEED = 500
+log = logging.getLogger(__name__)
+MAX_ENTRIES_PER_FEED = 500  # items read per document; the rest is counted in ParsedFeed.truncated
+HTTP_PREFIXES = ("http://", "https://")
 MAX_FEED_BYTES = 10_000_000
 GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
 class ParsedFeed:
-    """What one feed document held: entries, or why it held none."""
+    """What one feed document held: entries (the first MAX_ENTRIES_PER_FEED), or why it held none.
+
+    Each entry is a plain dict: ``link``, ``guid``, ``title``, ``summary``, ``content`` (the
+    full content, HTML allowed), ``author``, ``published``, ``tags``. ``truncated`` counts the
+    items after the first MAX_ENTRIES_PER_FEED, which were not read. ``skipped`` (items with
+    no link, title or text) and ``linkless`` (entries built from the item itself) are filled
+    by :func:`entries_from`; ``feedstate.record_success`` stores all three in the feed state.
+    """
 
     title: str | None = None
     version: str | None = None
@@ -38,6 +59,27 @@ class ParsedFeed:
     bozo: bool = False
     bozo_reason: str | None = None
     error: str | None = None
+    truncated: int = 0
+    skipped: int = 0
+    linkless: int = 0
+
+    @property
+    def items(self) -> int:
+        """How many items the document held (read or not)."""
+        return len(self.entries) + self.truncated
+
+
+def _text(value: Any) -> str | None:
+    """A non-blank string (ids may be numbers in JSON Feed), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
+
+
+def _content(item: Any) -> str | None:
+    """The longest of a feedparser item's content values (content:encoded, Atom content)."""
+    values = [c.get("value") for c in item.get("content") or [] if isinstance(c, dict)]
+    return max((v for v in values if isinstance(v, str) and v.strip()), key=len, default=None)
 
 
 def _looks_like_json_feed(body: bytes) -> bool:
@@ -53,22 +95,33 @@ def parse_json_feed(body: bytes) -> ParsedFeed:
         return ParsedFeed(error=f"invalid JSON Feed: {exc}")
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         return ParsedFeed(error="invalid JSON Feed: no items list")
-    entries = []
-    for item in data["items"]:
+    items = data["items"]
+    entries: list[dict[str, Any]] = []
+    for item in items[:MAX_ENTRIES_PER_FEED]:
         if not isinstance(item, dict):
+            entries.append({})  # nothing usable: counted as skipped by entries_from
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        author = authors[0] if authors and isinstance(authors, list) else None
+        content = item.get("content_html") or item.get("content_text")
         entries.append(
             {
                 "link": item.get("url") or item.get("external_url"),
-                "title": item.get("title"),
+                "guid": _text(item.get("id")),
+                "title": item.get("title") if isinstance(item.get("title"), str) else None,
                 "summary": item.get("summary") or item.get("content_text"),
-                "author": (authors[0] or {}).get("name") if authors else None,
+                "content": content if isinstance(content, str) else None,
+                "author": author.get("name") if isinstance(author, dict) else None,
                 "published": item.get("date_published") or item.get("date_modified"),
                 "tags": [t for t in item.get("tags", []) if isinstance(t, str)],
             }
         )
-    return ParsedFeed(title=data.get("title"), version="json1", entries=entries)
+    return ParsedFeed(
+        title=data.get("title"),
+        version="json1",
+        entries=entries,
+        truncated=max(0, len(items) - MAX_ENTRIES_PER_FEED),
+    )
 
 
 def _struct_to_datetime(value: Any) -> datetime | None:
@@ -115,15 +168,24 @@ def parse_feed_document(body: bytes, content_type: str | None = None) -> ParsedF
         return ParsedFeed(error=f"feed parser failed: {type(exc).__name__}: {exc}")
     reason = str(parsed.get("bozo_exception") or "") or None
     entries = []
-    for item in parsed.entries:
+    for item in parsed.entries[:MAX_ENTRIES_PER_FEED]:
+        guid = _text(item.get("id"))
         link = item.get("link")
+        if link and item.get("guidislink") and link == item.get("id"):
+            # feedparser copies a permalink guid (and an Atom id) into ``link``; a guid is a
+            # link only when it is an absolute http(s) URL (below), never resolved as relative
+            link = None
         if not link:
-            link = next((lnk.get("href") for lnk in item.get("links", []) if lnk.get("href")), None)
+            link = next((lnk.get("href") for lnk in item.get("links") or [] if lnk.get("href")), None)
+        if not link and guid and guid.lower().startswith(HTTP_PREFIXES):
+            link = guid
         entries.append(
             {
-                "link": link or (item.get("id") if str(item.get("id", "")).startswith("http") else None),
+                "link": link,
+                "guid": guid,
                 "title": item.get("title"),
                 "summary": item.get("summary"),
+                "content": _content(item),
                 "author": item.get("author"),
                 "published": _struct_to_datetime(item.get("published_parsed") or item.get("updated_parsed")),
                 "tags": [t.get("term") for t in item.get("tags", []) if t.get("term")],
@@ -135,6 +197,7 @@ def parse_feed_document(body: bytes, content_type: str | None = None) -> ParsedF
         entries=entries,
         bozo=bool(parsed.get("bozo")),
         bozo_reason=reason,
+        truncated=max(0, len(parsed.entries) - MAX_ENTRIES_PER_FEED),
     )
     if not result.version and not entries:
         kind = "HTML page" if b"<html" in body[:4000].lower() else "document"
@@ -154,37 +217,77 @@ def _to_datetime(value: Any) -> datetime | None:
     return None
 
 
+def _usable_link(value: Any, base: str) -> str | None:
+    """An absolute http(s) URL from an item's link (relative ones resolve against the feed)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        link = urljoin(base, value.strip())
+    except ValueError:  # a malformed authority ("http://[::1/")
+        return None
+    return link if link.lower().startswith(HTTP_PREFIXES) else None
+
+
+def _entry(item: dict[str, Any], spec: FeedSpec, fid: str) -> Entry | None:
+    """One item as an entry (linked or link-less), or None when it holds nothing usable."""
+    title = (item.get("title") or "").strip() or None
+    common: dict[str, Any] = {
+        "feed_id": fid,
+        "feed_name": spec.name,
+        "feed_url": spec.url,
+        "title": title,
+        "summary": item.get("summary"),
+        "author": item.get("author"),
+        "published_at": _to_datetime(item.get("published")),
+        "tags": list(spec.tags) + [t for t in item.get("tags", []) if t not in spec.tags],
+        "language": spec.language,
+    }
+    link = _usable_link(item.get("link"), spec.url)
+    if link is not None:
+        canon = canonical_url(link)
+        return Entry(link=link, canonical_url=canon, article_id=article_id(canon), **common)
+    content = item.get("content") if isinstance(item.get("content"), str) else None
+    summary = item.get("summary") if isinstance(item.get("summary"), str) else None
+    text = next((t for t in (content, summary) if t and t.strip()), None)
+    if title is None and text is None:
+        return None
+    guid = _text(item.get("guid"))
+    aid = item_id(fid, guid) if guid else item_content_id(fid, title or "", text or "")
+    url = guid if guid and guid.lower().startswith(HTTP_PREFIXES) else None
+    return Entry(
+        link=None,
+        canonical_url=canonical_url(url) if url else None,
+        article_id=aid,
+        content=content,
+        guid=guid,
+        **common,
+    )
+
+
 def entries_from(parsed: ParsedFeed, spec: FeedSpec) -> list[Entry]:
-    """Turn parsed items into entries with canonical URLs and ids; items without links drop."""
+    """Turn parsed items into entries with ids (canonical URLs for linked ones).
+
+    Items with a usable link point at the page; items without one become link-less entries
+    (built from the item itself) when they have a title or some text; the rest are skipped.
+    The same article twice in one document is kept once. Records on ``parsed`` how many items
+    were skipped and how many entries are link-less (``parsed.skipped``, ``parsed.linkless``),
+    which ``record_success`` stores in the feed's state.
+    """
     fid = feed_id(spec.url)
     out: list[Entry] = []
     seen: set[str] = set()
+    skipped = 0
     for item in parsed.entries[:MAX_ENTRIES_PER_FEED]:
-        link = item.get("link")
-        if not isinstance(link, str) or not link.strip():
+        entry = _entry(item, spec, fid) if isinstance(item, dict) else None
+        if entry is None:
+            skipped += 1
             continue
-        link = urljoin(spec.url, link.strip())  # relative links resolve against the feed
-        if not link.startswith(("http://", "https://")):
+        if entry.article_id in seen:
             continue
-        canon = canonical_url(link)
-        aid = article_id(canon)
-        if aid in seen:
-            continue
-        seen.add(aid)
-        out.append(
-            Entry(
-                feed_id=fid,
-                feed_name=spec.name,
-                feed_url=spec.url,
-                link=link.strip(),
-                canonical_url=canon,
-                article_id=aid,
-                title=(item.get("title") or "").strip() or None,
-                summary=item.get("summary"),
-                author=item.get("author"),
-                published_at=_to_datetime(item.get("published")),
-                tags=list(spec.tags) + [t for t in item.get("tags", []) if t not in spec.tags],
-                language=spec.language,
-            )
-        )
+        seen.add(entry.article_id)
+        out.append(entry)
+    parsed.skipped = skipped
+    parsed.linkless = sum(1 for e in out if e.link is None)
+    if skipped:
+        log.info("feed %s (%s): %d items with no link, title or text skipped", spec.name, spec.url, skipped)
     return out

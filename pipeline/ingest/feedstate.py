@@ -5,10 +5,19 @@ Kibana. :func:`record_success` / :func:`record_failure` are the only transitions
 feed backs off exponentially (with jitter, capped by ``max_backoff_minutes``). Validators
 (ETag, Last-Modified) are taken from a 200 only. Loading never fails for a feed never polled
 (a fresh state), and the configuration stays the source of truth for name, tags and language.
+
+What a poll could not read is recorded, never silent: ``entries_truncated`` (items after the
+first ``MAX_ENTRIES_PER_FEED`` at the last poll that read the document; a 304 keeps it, the
+document being unchanged) with ``entries_truncated_total`` (summed over polls) and a warning
+naming the feed; ``entries_skipped`` (items with no link, title or text) and
+``entries_linkless`` (entries built from the feed item itself), which ``entries_from`` leaves
+on the ``ParsedFeed`` given to :func:`record_success`. ``truncated`` in the document is true while the last
+read was truncated, so Kibana finds such feeds.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +34,8 @@ from pipeline.store.elastic import Indices
 
 if TYPE_CHECKING:
     from pipeline.ingest.feeds import ParsedFeed
+
+log = logging.getLogger(__name__)
 
 
 class FeedOutcome(StrEnum):
@@ -62,6 +73,10 @@ class FeedState:
     feed_version: str | None = None
     bozo: bool = False
     bozo_reason: str | None = None
+    entries_truncated: int = 0  # items beyond the per-feed cap, not read at the last read
+    entries_truncated_total: int = 0  # the same, summed over every read of the feed
+    entries_skipped: int = 0  # items with nothing usable (no link, title or text) at the last read
+    entries_linkless: int = 0  # entries built from the feed item itself (no link) at the last read
 
     def to_doc(self) -> dict[str, Any]:
         """The Elasticsearch document (datetimes as ISO strings)."""
@@ -70,6 +85,7 @@ class FeedState:
             if isinstance(value, datetime):
                 doc[key] = value.isoformat()
         doc["healthy"] = self.consecutive_failures == 0
+        doc["truncated"] = self.entries_truncated > 0
         return doc
 
     @classmethod
@@ -116,7 +132,12 @@ def record_success(
     parsed: ParsedFeed | None,
     new_entries: int,
 ) -> None:
-    """Update state after a 200 or a 304."""
+    """Update state after a 200 or a 304.
+
+    With ``parsed`` (a 200), what the document held is recorded: items, truncation (with a
+    warning naming the feed), and the skipped and link-less counts that ``entries_from`` left
+    on ``parsed`` (call it first, on the same object).
+    """
     state.last_polled_at = now
     state.last_success_at = now
     state.last_status = status
@@ -131,7 +152,20 @@ def record_success(
         state.feed_version = parsed.version
         state.bozo = parsed.bozo
         state.bozo_reason = parsed.bozo_reason
-        state.entries_seen = len(parsed.entries)
+        state.entries_seen = parsed.items
+        state.entries_truncated = parsed.truncated
+        state.entries_truncated_total += parsed.truncated
+        state.entries_skipped = parsed.skipped
+        state.entries_linkless = parsed.linkless
+        if parsed.truncated:
+            log.warning(
+                "feed %s (%s): %d items, only the first %d read (%d not read)",
+                state.name,
+                state.url,
+                parsed.items,
+                len(parsed.entries),
+                parsed.truncated,
+            )
     state.last_new_entries = new_entries
     state.next_poll_at = now + interval if interval else None
 

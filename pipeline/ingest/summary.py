@@ -66,6 +66,7 @@ class IngestSummary:
     # Articles not durably indexed with their claims and events (a transient write error):
     # not acknowledged, so the next cycle (or the task's retry) fetches and writes them again.
     incomplete: set[str] = field(default_factory=set)
+    first_indexed_after: float | None = None  # seconds from the stream's start
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """Canonical URLs and the content-derived ids built on them.
 
 The article id is a hash of the canonical URL, so the same story reached through two feeds,
-or with different tracking parameters, is one document and a re-run is a no-op. The
+or with different tracking parameters, is one document and a re-run is a no-op. A feed item
+without a link is its own article: its id is a hash of the feed id and the item's guid
+(:func:`item_id`), or of the feed id, title and text when it has no guid either
+(:func:`item_content_id`); both are stable across polls of an unchanged item. The
 registrable domain (``bbc.co.uk`` for ``news.bbc.co.uk``) tells whether two URLs are one site.
 """
 
@@ -75,6 +78,16 @@ def stable_id(*parts: str) -> str:
 def article_id(canonical: str) -> str:
     """The article id: a hash of its canonical URL."""
     return stable_id("article", canonical)
+
+
+def item_id(feed_id: str, guid: str) -> str:
+    """The article id of a link-less feed item: a hash of its feed and its guid (or id)."""
+    return stable_id("item", feed_id, guid.strip())
+
+
+def item_content_id(feed_id: str, title: str, text: str) -> str:
+    """The article id of a feed item with neither link nor guid: a hash of feed, title and text."""
+    return stable_id("item-content", feed_id, title.strip(), text.strip())
 
 
 def feed_id(url: str) -> str:
