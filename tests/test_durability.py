@@ -157,3 +157,25 @@ def test_sigkill_mid_cycle_loses_and_duplicates_nothing(es, indices, tmp_path, r
     ids = _ids(es, indices)
     assert {k: len(v) for k, v in ids.items()} == {k: len(v) for k, v in reference.items()}
     assert all(len(v) == len(set(v)) for v in ids.values())
+
+
+def test_airflow_batch_fails_and_its_retry_redoes_exactly_what_is_missing(
+    es, indices, analyzer, analyzing, seed_site, reference
+) -> None:
+    """news_ingest's mapped task calls ingest_batch; a retry of the task calls it again."""
+    from pipeline.ingest.batches import IncompleteIngest, feed_batches, ingest_batch
+
+    batch = feed_batches(10, [FeedSpec(seed_site.url("feed.xml"), "Seed")])[0]
+    _block(es, indices, "claims", True)
+    try:
+        with pytest.raises(IncompleteIngest, match="articles not indexed"):
+            ingest_batch(es, indices, batch, analyzing, analyzer)
+    finally:
+        _block(es, indices, "claims", False)
+    state = load_states(es, indices, [FeedSpec(seed_site.url("feed.xml"), "Seed")])[0]
+    assert state.etag is None and state.last_error_kind == "index_error"
+    retried = ingest_batch(es, indices, batch, analyzing, analyzer)
+    assert retried["not_indexed"] == 0 and retried["errors"] == 0
+    assert _ids(es, indices) == reference
+    again = ingest_batch(es, indices, batch, analyzing, analyzer)
+    assert again["indexed"] == 0 and _ids(es, indices) == reference
