@@ -9,6 +9,7 @@ Only core Elasticsearch features are used: the test build has no ILM, painless o
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from elasticsearch import Elasticsearch
 
 from pipeline.config import config_dir
 
+log = logging.getLogger(__name__)
 KINDS = ("articles", "claims", "events", "feeds", "alerts", "alert-state")
 
 
@@ -134,6 +136,14 @@ def ensure_templates(es: Elasticsearch, indices: Indices) -> list[str]:
             priority=200,
             meta={"managed_by": "newsmon", "description": body["description"]},
         )
+        # Existing indices (this month's, the feeds index) get the new fields too: new fields
+        # are additive, so the mapping update is accepted; a changed field type would be
+        # refused and is logged, never silently dropped (it needs a new index).
+        response = es.options(ignore_status=[400, 404]).indices.put_mapping(
+            index=pattern, body=body["mappings"], allow_no_indices=True
+        )
+        if response.meta.status == 400:
+            log.error("existing %s indices keep their old mapping: %s", pattern, response.body)
         changed.append(name)
     for kind in KINDS:
         if not template_body(kind)["monthly"]:
