@@ -280,3 +280,17 @@ def test_no_smtp_and_no_outbox_keeps_alerts_pending_until_mail_is_configured(
     assert run_alerts_once(es, indices, settings, rules)["emails"] == 0
     assert len(smtp.inbox.messages) == 1
     assert {r["status"] for r in _alert_records(es, indices)} == {"sent"}
+
+
+def test_story_without_a_page_link_or_with_a_non_web_link_is_not_linked() -> None:
+    alerts = [
+        {"title": "From the feed item", "url": None, "source": "wire", "snippets": [], "matched": []},
+        {"title": "Hostile link", "url": "javascript:alert(1)", "source": "x", "snippets": [], "matched": []},
+        {"title": "A page", "url": "https://news.example/a", "source": "y", "snippets": [], "matched": []},
+    ]
+    message = compose("r", ["ceasefire"], ["a@example.org"], alerts, "n@example.org", "http://kibana")
+    html_part = message.get_body(("html",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert 'href=""' not in html_part and 'href="javascript' not in html_part
+    assert html_part.count('<a href="https://news.example/a">') == 1
+    assert "(from the feed item; no page link)" in plain

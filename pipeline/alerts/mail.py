@@ -267,7 +267,7 @@ def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
         f"{n}. {clean_header(alert.get('title') or '(no title)', 500)}",
         f"   {one_line(alert.get('source')) or '?'} | published {_when(alert.get('published_at'))}"
         f" | indexed {_when(alert.get('indexed_at'))}",
-        f"   {one_line(alert.get('url'))}",
+        f"   {one_line(alert.get('url')) or '(from the feed item; no page link)'}",
     ]
     if alert.get("other_outlets"):
         lines.append(f"   also reported by: {_outlets(alert)}")
@@ -279,9 +279,13 @@ def _plain_item(n: int, alert: dict[str, Any]) -> list[str]:
 def _html_item(alert: dict[str, Any]) -> str:
     esc = html.escape
     url = one_line(alert.get("url"))
+    title = f"<b>{esc(clean_header(alert.get('title') or '(no title)', 500))}</b>"
+    # a feed item without a link (indexed from the feed itself) has no page to link to
+    linked = (
+        f'<a href="{esc(url, quote=True)}">{title}</a>' if url.startswith(("http://", "https://")) else title
+    )
     parts = [
-        f'<li><p><a href="{esc(url, quote=True)}"><b>'
-        f"{esc(clean_header(alert.get('title') or '(no title)', 500))}</b></a><br>"
+        f"<li><p>{linked}<br>"
         f"<small>{esc(one_line(alert.get('source')) or '?')} &middot; published "
         f"{esc(_when(alert.get('published_at')))} &middot; indexed "
         f"{esc(_when(alert.get('indexed_at')))}</small></p>"
