@@ -150,10 +150,27 @@ def process_chunk(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings) -> None:
+def _exit_with(parent: int) -> None:
+    """End this worker once ``parent`` is gone (SIGKILLed: nobody else would ever stop it)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # pid reused by another user's process: the parent is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="newsmon-parent-watch", daemon=True).start()
+
+
+def _init_worker(settings: Settings, parent: int) -> None:
     """Per worker process: the analyzer, once (the model loads here, not per chunk)."""
     from pipeline.nlp import analyzer_from_settings
 
+    _exit_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["analyzer"] = analyzer_from_settings(settings)
     _WORKER["limit"] = settings.page_timeout
@@ -195,12 +212,20 @@ def _fetch_ahead(
                     except queue.Full:
                         continue
 
+    def hand_over(item: Any) -> None:  # never block on a consumer that has stopped reading
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
     try:
         asyncio.run(run())
     except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-        out.put(exc)
+        hand_over(exc)
         return
-    out.put(None)
+    hand_over(None)
 
 
 def worker_count(settings: Settings) -> int:
@@ -225,7 +250,7 @@ class _Pool:
                 max_workers=self.size,
                 mp_context=mp.get_context("forkserver"),
                 initializer=_init_worker,
-                initargs=(self.settings,),
+                initargs=(self.settings, os.getpid()),
             )
         return self.executor
 
