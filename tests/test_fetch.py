@@ -11,13 +11,16 @@ import tracemalloc
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pipeline.fetch.charset import decode_body
 from pipeline.fetch.client import Fetcher, FetchPolicy, FetchResult
-from pipeline.fetch.guard import is_public_address
+from pipeline.fetch.guard import GuardedBackend, GuardedTransport, Resolver, is_public_address
 from tests.support.fetching import fetch_many_sync
 from tests.support.httpserver import (
+    LoggedRequest,
+    Responder,
     TestServer,
     big,
     chunked,
@@ -588,3 +591,132 @@ def test_edge_inputs(server: TestServer) -> None:
     r_br, r_hdr = fetch_all([(br, None), (bad_header, {"X-Evil": "a\r\nInjected: 1"})])
     assert r_br.error_kind == "decompression" and "br" in (r_br.error or "")
     assert r_hdr.error_kind == "invalid_url" and server.hits("/h") == 0
+
+
+# --- a connection pool per host --------------------------------------------------------------
+
+
+def _counting_resolver(calls: list[str]) -> Resolver:
+    """Every name resolves to 127.0.0.1; each call is one new connection (the guard resolves at
+    connect time), so ``calls`` counts the connections opened, per host name."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"]
+
+    return resolve
+
+
+def test_each_host_gets_its_own_guarded_pool(server: TestServer) -> None:
+    server.route("/a", static("a"))
+    calls: list[str] = []
+
+    async def main() -> tuple[list[FetchResult], list[httpx.AsyncClient | None]]:
+        async with Fetcher(FAST, resolver=_counting_resolver(calls)) as f:
+            results = await f.fetch_many(
+                [(f"http://{h}.test:{server.port}/a", None) for h in ("one", "two", "one", "two")]
+            )
+            clients = [gate.client for gate in f._hosts.values()]
+            transports = [c._transport for c in clients if c is not None]
+            assert len(transports) == 2 and transports[0] is not transports[1]
+            for transport in transports:  # every pool is GuardedTransport's, on the guarded backend
+                assert isinstance(transport, GuardedTransport)
+                backend = transport._pool._network_backend
+                assert isinstance(backend, GuardedBackend) and backend._guard is f._guard
+            return results, clients
+
+    results, clients = asyncio.run(main())
+    assert all(r.ok and r.body == b"a" for r in results)
+    assert len(clients) == 2 and all(c is not None for c in clients)
+
+
+def test_per_host_pool_still_refuses_non_public_addresses() -> None:
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["10.0.0.7"]  # a private address, not allowed by FAST (127.0.0.0/8 only)
+
+    async def main() -> FetchResult:
+        async with Fetcher(FAST, resolver=resolver) as f:
+            return await f.fetch("http://intranet.test/feed")
+
+    r = asyncio.run(main())
+    assert r.error_kind == "blocked_address" and "10.0.0.7" in (r.error or "")
+
+
+def test_keep_alive_per_host_and_after_304(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(b"<rss><channel><title>t</title></channel></rss>")
+    calls: list[str] = []
+    with TestServer(tmp_path) as site:  # a site: keep-alive, ETag and Last-Modified honoured
+        url = f"http://feeds.test:{site.port}/feed.xml"
+
+        async def main() -> list[FetchResult]:
+            async with Fetcher(FAST, resolver=_counting_resolver(calls)) as f:
+                first = await f.fetch(url)
+                validators = {"If-None-Match": first.headers["etag"]}
+                return [first] + [await f.fetch(url, validators) for _ in range(4)]
+
+        results = asyncio.run(main())
+    assert results[0].status == 200 and [r.status for r in results[1:]] == [304] * 4
+    assert all(r.body == b"" and r.ok for r in results[1:])
+    assert calls == ["feeds.test"], "one connection for a 200 and four 304s"
+
+
+def test_idle_pools_are_bounded() -> None:
+    calls: list[str] = []
+    policy = FetchPolicy(
+        allow_private=LOCAL, per_host_delay=0.0, concurrency=2, per_host_concurrency=1, retries=0
+    )
+    hosts = [f"h{i}.test" for i in range(5)]
+
+    async def main(port: int) -> tuple[list[str], int]:
+        async with Fetcher(policy, resolver=_counting_resolver(calls)) as f:
+            for host in hosts:  # one after the other: each host is idle when the next starts
+                assert (await f.fetch(f"http://{host}:{port}/a")).ok
+            open_pools = [key.split(":")[0] for key, gate in f._hosts.items() if gate.client is not None]
+            assert (await f.fetch(f"http://{hosts[0]}:{port}/a")).ok  # its pool was closed: reconnects
+            assert (await f.fetch(f"http://{hosts[-1]}:{port}/a")).ok  # kept: no new connection
+            await asyncio.sleep(0.05)  # let the background closes finish
+            return open_pools, len(f._closing)
+
+    with TestServer(keep_alive=True) as srv:
+        srv.route("/a", static("a"))
+        open_pools, closing = asyncio.run(main(srv.port))
+    # concurrency 2 // per_host_concurrency 1: two idle pools kept, the most recently used
+    assert open_pools == hosts[-2:]
+    assert calls == hosts + [hosts[0]] and closing == 0
+
+
+def test_fetch_after_close_is_a_connection_error(server: TestServer) -> None:
+    url = server.route("/a", static("a"))
+
+    async def main() -> FetchResult:
+        f = Fetcher(FAST)
+        await f.aclose()
+        return await f.fetch(url)
+
+    r = asyncio.run(main())
+    assert r.error_kind == "connection" and "closed" in (r.error or "") and server.hits("/a") == 0
+
+
+def test_cookies_are_shared_between_hosts_as_with_one_client(server: TestServer) -> None:
+    # www.example.test sets a cookie for the whole domain and redirects to example.test, another
+    # host (another pool): the cookie goes along, as it did when one client served all hosts
+    def set_and_redirect(req: LoggedRequest, out: Responder) -> None:
+        out.send(
+            302,
+            headers=[
+                ("Set-Cookie", "session=abc; Domain=example.test; Path=/"),
+                ("Location", f"http://example.test:{server.port}/check"),
+            ],
+        )
+
+    server.route("/set", set_and_redirect)
+    server.route("/check", static("ok"))
+    calls: list[str] = []
+
+    async def main() -> FetchResult:
+        async with Fetcher(FAST, resolver=_counting_resolver(calls)) as f:
+            return await f.fetch(f"http://www.example.test:{server.port}/set")
+
+    r = asyncio.run(main())
+    assert r.ok and r.body == b"ok" and calls == ["www.example.test", "example.test"]
+    assert server.requests("/check")[0].headers.get("cookie") == "session=abc"

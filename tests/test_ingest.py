@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from dataclasses import replace
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import FeedSpec
+from pipeline.ingest import feeds as feeds_module
 from pipeline.ingest.cycle import commit_feed_states, poll_feeds, run_cycle
 from pipeline.ingest.feedstate import load_states
 from pipeline.ingest.pagetext import page_text
 from pipeline.ingest.summary import IngestSummary
-from tests.support.httpserver import TestServer
+from tests.support.httpserver import TestServer, slow, static, status
 from tests.support.paths import FIXTURES
 
 FEEDS = FIXTURES / "feeds"
@@ -192,3 +194,56 @@ def test_failing_feed_backs_off_and_is_visible(es, indices, settings, seed_site)
     assert [h["_source"]["name"] for h in failing] == ["Gone"]
     assert failing[0]["_source"]["consecutive_failures"] == 2
     assert failing[0]["_source"]["last_status"] == 404
+
+
+def test_poll_lists_entries_and_failures_in_feed_order_whatever_finishes_first(es, indices, settings, caplog):
+    def rss(*items: str) -> bytes:
+        return f'<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'.encode()
+
+    slow_feed = rss("<item><link>https://a.example/1</link></item>", "<item></item>")
+    fast_feed = rss(
+        "<item><link>https://b.example/1</link></item>", "<item><link>https://b.example/2</link></item>"
+    )
+    with TestServer() as srv:
+        specs = [
+            FeedSpec(srv.route("/slow.xml", slow(0.5, slow_feed)), "Slow"),
+            FeedSpec(srv.route("/gone.xml", status(404)), "Gone"),
+            FeedSpec(srv.route("/fast.xml", static(fast_feed)), "Fast"),
+            FeedSpec(srv.route("/html.xml", static("<html><body>no feed</body></html>")), "Page"),
+        ]
+        with caplog.at_level(logging.INFO, logger="pipeline.ingest.feeds"):
+            summary = poll_feeds(es, indices, specs, settings)
+    # the slow feed finished last, yet its entries come first: feed order, as before
+    assert [e.link for e in summary.entries] == [
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://b.example/2",
+    ]
+    assert [(f["feed"], f["kind"]) for f in summary.failures] == [
+        (specs[1].url, "http_status"),
+        (specs[3].url, "not_a_feed"),
+    ]
+    assert (summary.polled, summary.failed, summary.not_modified) == (4, 2, 0)
+    # the skipped item is counted on the state and logged by this process
+    (pending,) = [s for s in summary.pending_states if s.name == "Slow"]
+    assert (pending.entries_skipped, pending.entries_seen) == (1, 2)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"feed Slow ({specs[0].url}): 1 items with no link, title or text skipped"
+    ]
+
+
+def test_poll_records_an_entries_error_as_the_feeds_internal_error(
+    es, indices, settings, seed_site, monkeypatch
+):
+    def broken(item, spec, fid):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(feeds_module, "_entry", broken)  # a small batch parses in this process
+    spec = FeedSpec(seed_site.url("feed.xml"), "Seed")
+    summary = poll_feeds(es, indices, [spec], settings)
+    assert summary.failed == 1 and not summary.entries
+    assert summary.failures == [{"feed": spec.url, "kind": "internal", "error": "ValueError('boom')"}]
+    es.indices.refresh(index=indices.feeds)
+    (state,) = load_states(es, indices, [spec])
+    assert state.last_error_kind == "internal" and state.last_error == "ValueError('boom')"
+    assert state.etag is None, "validators not taken from a feed whose entries were not read"

@@ -93,3 +93,36 @@ def test_a_page_that_takes_too_long_is_recorded_not_waited_on(es, indices, setti
     es.indices.refresh(index=f"{indices.prefix}-*")
     hit = es.search(index=indices.articles, query={"term": {"extraction_status": "extraction_error"}})
     assert "took longer than 0.5 s" in hit["hits"]["hits"][0]["_source"]["extraction_error"]
+
+
+def test_chunks_start_small_then_take_the_configured_size() -> None:
+    from pipeline.ingest.stream import _chunks
+
+    items = list(range(23))
+    assert [len(c) for c in _chunks(items, 10, first=4)] == [4, 10, 9]
+    assert [c for chunk in _chunks(items, 10, first=4) for c in chunk] == items  # nothing lost or repeated
+    assert [len(c) for c in _chunks(items, 10)] == [10, 10, 3]
+    assert [len(c) for c in _chunks(items, 5, first=8)] == [5, 5, 5, 5, 3]  # never above the size
+    assert list(_chunks([], 10, first=4)) == []
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
+
+
+def test_each_worker_runs_one_blas_thread(settings: Settings) -> None:
+    """The workers are the parallelism: numpy's BLAS must not spin a thread per core in each."""
+    import numpy  # noqa: F401 - loads the BLAS library, so that threadpool_info sees it here too
+
+    from pipeline.ingest.stream import _Pool
+
+    if not _blas_threads():
+        pytest.skip("numpy here has no BLAS thread pool to limit")
+    pool = _Pool(replace(settings, analyze=False), 1)
+    try:
+        threads = pool.get().submit(_blas_threads).result(timeout=120)
+    finally:
+        pool.close()
+    assert threads and set(threads) == {1}, threads

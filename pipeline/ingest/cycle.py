@@ -27,7 +27,7 @@ from elasticsearch import Elasticsearch
 from pipeline.config import FeedSpec, Settings
 from pipeline.fetch.client import Fetcher, FetchResult
 from pipeline.ingest.enrich import AnalyzerLike
-from pipeline.ingest.feeds import ParsedFeed, entries_from, parse_feed_document
+from pipeline.ingest.feeds import FeedItems, ParsedFeed, log_skipped, parse_feed_entries
 from pipeline.ingest.feedstate import (
     FeedState,
     conditional_headers,
@@ -38,7 +38,7 @@ from pipeline.ingest.feedstate import (
     save_states,
 )
 from pipeline.ingest.progress import Progress, as_progress
-from pipeline.ingest.stream import stream_entries
+from pipeline.ingest.stream import exit_with_parent, stream_entries
 from pipeline.ingest.summary import CycleSummary, IngestSummary, PollSummary
 from pipeline.records import Entry
 from pipeline.store.bulk import existing_ids
@@ -61,7 +61,10 @@ class ParsePool:
     def executor(self) -> ProcessPoolExecutor | None:
         if self.enabled and self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=os.cpu_count(), mp_context=mp.get_context("forkserver")
+                max_workers=os.cpu_count(),
+                mp_context=mp.get_context("forkserver"),
+                initializer=exit_with_parent,  # a SIGKILLed cycle leaves no parser behind
+                initargs=(os.getpid(),),
             )
         return self._executor
 
@@ -74,7 +77,7 @@ def _apply_feed_result(
     state: FeedState,
     spec: FeedSpec,
     result: FetchResult,
-    parsed: ParsedFeed | None,
+    items: FeedItems | None,
     now: datetime,
     settings: Settings,
     summary: PollSummary,
@@ -84,41 +87,48 @@ def _apply_feed_result(
         record_success(state, now, 304, result.headers, interval, None, 0)
         summary.not_modified += 1
         return
-    if not result.ok or parsed is None:
+    if not result.ok or items is None:
         kind = result.error_kind or "http_status"
         message = result.error or f"HTTP {result.status}"
         record_failure(state, now, result.status, kind, message, settings.max_backoff_minutes)
         summary.failed += 1
         summary.failures.append({"feed": spec.url, "kind": kind, "error": message})
         return
+    parsed = items.parsed
     if parsed.error:
         record_failure(state, now, result.status, "not_a_feed", parsed.error, settings.max_backoff_minutes)
         summary.failed += 1
         summary.failures.append({"feed": spec.url, "kind": "not_a_feed", "error": parsed.error})
         return
-    entries = entries_from(parsed, spec)
-    record_success(state, now, result.status or 200, result.headers, interval, parsed, len(entries))
-    summary.entries.extend(entries)
+    if items.error is not None:  # entries_from raised (in the worker): the feed's internal error
+        record_failure(state, now, result.status, "internal", items.error, settings.max_backoff_minutes)
+        summary.failed += 1
+        summary.failures.append({"feed": spec.url, "kind": "internal", "error": items.error})
+        return
+    log_skipped(parsed, spec)
+    record_success(state, now, result.status or 200, result.headers, interval, parsed, len(items.entries))
+    summary.entries.extend(items.entries)
 
 
 async def _fetch_and_parse(
     fetcher: Fetcher,
     pool: ParsePool,
-    url: str,
+    spec: FeedSpec,
     headers: dict[str, str],
-) -> tuple[FetchResult, ParsedFeed | None]:
-    """Fetch one feed and parse it off the event loop, so parsing overlaps other fetches."""
-    result = await fetcher.fetch(url, headers)
+) -> tuple[FetchResult, FeedItems | None]:
+    """Fetch one feed, then parse it and build its entries off the event loop (in a worker
+    process for big batches: ``parse_feed_entries``), so this overlaps other fetches."""
+    result = await fetcher.fetch(spec.url, headers)
     if not result.ok or result.not_modified:
         return result, None
     loop = asyncio.get_running_loop()
     try:
-        parsed = await loop.run_in_executor(
-            pool.executor(), parse_feed_document, result.body, result.headers.get("content-type")
+        items = await loop.run_in_executor(
+            pool.executor(), parse_feed_entries, result.body, result.headers.get("content-type"), spec
         )
     except Exception as exc:  # noqa: BLE001 - a dead worker must not stop the cycle
-        parsed = ParsedFeed(error=f"feed parser failed: {type(exc).__name__}: {exc}")
-    return result, parsed
+        items = FeedItems(ParsedFeed(error=f"feed parser failed: {type(exc).__name__}: {exc}"))
+    return result, items
 
 
 async def poll_feeds_async(
@@ -128,33 +138,43 @@ async def poll_feeds_async(
     settings: Settings,
     force: bool = False,
 ) -> PollSummary:
-    """Poll the due feeds with conditional GET; store every feed's new state."""
+    """Poll the due feeds with conditional GET; store every feed's new state.
+
+    Each feed's state is updated as soon as its own fetch and parse are done (into a summary
+    of its own); the summaries are merged in feed order, so entries and failures are listed in
+    the order of ``specs`` whatever order the feeds finished in.
+    """
     started = time.perf_counter()
     now = datetime.now(UTC)
     summary = PollSummary(feeds=len(specs))
     states = load_states(es, indices, specs)
     due = [(spec, state) for spec, state in zip(specs, states, strict=True) if force or is_due(state, now)]
     summary.backing_off = len(specs) - len(due)
+    for _, state in due:
+        summary.previous_validators[state.feed_id] = (state.etag, state.last_modified)
     pool = ParsePool(len(due))
+
+    async def poll_one(spec: FeedSpec, state: FeedState) -> PollSummary:
+        result, items = await _fetch_and_parse(fetcher, pool, spec, conditional_headers(state))
+        one = PollSummary()
+        try:
+            _apply_feed_result(state, spec, result, items, now, settings, one)
+        except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the rest
+            one = PollSummary(failed=1, failures=[{"feed": spec.url, "kind": "internal", "error": repr(exc)}])
+            record_failure(state, now, result.status, "internal", repr(exc), settings.max_backoff_minutes)
+        return one
+
     try:
         async with Fetcher(settings.fetch) as fetcher:
-            outcomes = await asyncio.gather(
-                *(
-                    _fetch_and_parse(fetcher, pool, spec.url, conditional_headers(state))
-                    for spec, state in due
-                )
-            )
+            polls = await asyncio.gather(*(poll_one(spec, state) for spec, state in due))
     finally:
         pool.shutdown()
-    for (spec, state), (result, parsed) in zip(due, outcomes, strict=True):
+    for one in polls:
         summary.polled += 1
-        summary.previous_validators[state.feed_id] = (state.etag, state.last_modified)
-        try:
-            _apply_feed_result(state, spec, result, parsed, now, settings, summary)
-        except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the rest
-            record_failure(state, now, result.status, "internal", repr(exc), settings.max_backoff_minutes)
-            summary.failed += 1
-            summary.failures.append({"feed": spec.url, "kind": "internal", "error": repr(exc)})
+        summary.not_modified += one.not_modified
+        summary.failed += one.failed
+        summary.failures.extend(one.failures)
+        summary.entries.extend(one.entries)
     # Durability: a feed whose poll produced entries keeps its old validators in the index until
     # those entries are durably indexed (commit_feed_states); the others are final now.
     waiting = {entry.feed_id for entry in summary.entries}

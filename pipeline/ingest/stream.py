@@ -6,12 +6,15 @@ Contract:
   ahead (at most ``FETCH_AHEAD`` chunks of page bodies wait), the worker processes hold at most
   two chunks, and the main thread indexes one: memory follows the chunk size, not the backlog.
 * **Every core.** Page text (trafilatura) and claims/events (spaCy) run in ``settings.workers``
-  worker processes (0: one per core), each loading the model once. A caller that passes its own
+  worker processes (0: one per core), each loading the model once and limited to one BLAS
+  thread (numpy's OpenBLAS otherwise spins a thread per core in every worker, which costs
+  about a third more CPU per article when the workers already fill the cores). A caller that passes its own
   analyzer (tests, an Airflow task) gets the same stages in-process instead.
 * **A time limit per page**: HTML -> text stops after ``settings.page_timeout`` seconds and the
   page is recorded as an extraction error (the feed's title and summary are kept).
 * **Searchable early.** Each chunk is indexed as soon as it is analysed, so the first articles
-  are searchable (and alertable) seconds after the cycle starts.
+  are searchable (and alertable) seconds after the cycle starts; the first chunk is smaller
+  (``FIRST_CHUNK_PER_WORKER`` entries per worker) so that its wait is short.
 * **Durable.** Per chunk, claims and events are written before their articles, and an article
   whose claims/events or own write hit a transient error is reported in ``incomplete`` (its
   feed keeps its validators: ``cycle.commit_feed_states``). A worker that dies takes only its
@@ -52,6 +55,7 @@ from pipeline.store.elastic import Indices
 log = logging.getLogger(__name__)
 
 FETCH_AHEAD = 2  # fetched chunks waiting for the workers
+FIRST_CHUNK_PER_WORKER = 4  # the first chunk: this many entries per worker (searchable sooner)
 MIN_POOLED = 16  # fewer new articles than this are processed in-process (no pool start-up)
 Docs = list[tuple[str, dict[str, Any]]]
 
@@ -150,7 +154,7 @@ def process_chunk(
 _WORKER: dict[str, Any] = {}
 
 
-def _exit_with(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """End this worker once ``parent`` is gone (SIGKILLed: nobody else would ever stop it)."""
 
     def watch() -> None:
@@ -167,10 +171,15 @@ def _exit_with(parent: int) -> None:
 
 
 def _init_worker(settings: Settings, parent: int) -> None:
-    """Per worker process: the analyzer, once (the model loads here, not per chunk)."""
+    """Per worker process: the analyzer, once (the model loads here, not per chunk), and one
+    BLAS thread (the workers are the parallelism; an environment variable would come too late,
+    the forkserver has already imported numpy)."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     from pipeline.nlp import analyzer_from_settings
 
-    _exit_with(parent)
+    exit_with_parent(parent)
+    threadpool_limits(limits=1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["analyzer"] = analyzer_from_settings(settings)
     _WORKER["limit"] = settings.page_timeout
@@ -183,9 +192,13 @@ def _work(entries: list[Entry], pages: list[FetchResult | None]) -> Processed:
 # ------------------------------------------------------------------------------------ stream
 
 
-def _chunks(entries: Sequence[Entry], size: int) -> Iterator[list[Entry]]:
-    for start in range(0, len(entries), max(1, size)):
-        yield list(entries[start : start + size])
+def _chunks(entries: Sequence[Entry], size: int, first: int = 0) -> Iterator[list[Entry]]:
+    """``entries`` in chunks of ``size``; the first of ``first`` entries when that is smaller."""
+    size = max(1, size)
+    start = min(first, size) if first > 0 else size
+    yield from ([list(entries[:start])] if entries else [])
+    for offset in range(start, len(entries), size):
+        yield list(entries[offset : offset + size])
 
 
 async def _fetch_chunk(fetcher: Fetcher, entries: list[Entry]) -> list[FetchResult | None]:
@@ -195,13 +208,17 @@ async def _fetch_chunk(fetcher: Fetcher, entries: list[Entry]) -> list[FetchResu
 
 
 def _fetch_ahead(
-    entries: Sequence[Entry], settings: Settings, out: queue.Queue[Any], stop: threading.Event
+    entries: Sequence[Entry],
+    settings: Settings,
+    out: queue.Queue[Any],
+    stop: threading.Event,
+    first: int = 0,
 ) -> None:
     """Producer thread: fetch chunk after chunk into ``out`` (bounded), then a None."""
 
     async def run() -> None:
         async with Fetcher(settings.fetch) as fetcher:
-            for chunk in _chunks(entries, settings.chunk_size):
+            for chunk in _chunks(entries, settings.chunk_size, first):
                 if stop.is_set():
                     return
                 pages = await _fetch_chunk(fetcher, chunk)
@@ -293,8 +310,12 @@ def stream_entries(
         analyzer = analyzer_from_settings(settings)
     fetched: queue.Queue[Any] = queue.Queue(maxsize=FETCH_AHEAD)
     stop = threading.Event()
+    first = FIRST_CHUNK_PER_WORKER * pool.size if pool is not None else 0
     producer = threading.Thread(
-        target=_fetch_ahead, args=(fresh, settings, fetched, stop), name="newsmon-fetch", daemon=True
+        target=_fetch_ahead,
+        args=(fresh, settings, fetched, stop, first),
+        name="newsmon-fetch",
+        daemon=True,
     )
     producer.start()
     waiting: tuple[list[Entry], list[Future[Processed]]] | None = None
