@@ -93,6 +93,30 @@ def test_failing_feeds_and_report(es: Elasticsearch, indices: Indices) -> None:
     assert "no feed failing" in health_report_text([], NOW)
 
 
+def test_health_report_shows_hostile_feed_text_as_plain_lines() -> None:
+    """A feed name or server error with bidi overrides or control characters (a server chooses
+    its error text) cannot reorder or forge lines of the report."""
+    from pipeline.ingest.health import FeedHealth
+
+    evil = FeedHealth(
+        url="https://example.org/\u202efeed.xml",
+        name="Feed \u202eevil\u2066 name\r\n- Feed ok",
+        consecutive_failures=9,
+        last_success_at=None,
+        last_failure_at=NOW.isoformat(),
+        last_error_kind="http_status",
+        last_error="HTTP 500 \u200f\x1b[31mred\x00\nlast success: yesterday",
+    )
+    text = health_report_text([evil], NOW)
+    assert not any(ch in text for ch in "\u202e\u2066\u200f\x1b\x00\r")
+    assert "- Feed evil name - Feed ok" in text  # the forged line stays in the name's line
+    assert "last success: never" in text
+    assert not any(line.lstrip().startswith("last success: yesterday") for line in text.splitlines())
+    assert "error: http_status: HTTP 500 [31mred last success: yesterday" in text
+    body = health_report_message([evil], ["admin@example.org"], "n@example.org", NOW).get_content()
+    assert "\u202e" not in body
+
+
 def test_feed_batches_round_trip() -> None:
     specs = [
         FeedSpec(f"https://example.org/{i}.xml", f"F{i}", ("a",), "en", 5 if i else None) for i in range(7)

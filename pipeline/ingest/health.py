@@ -1,7 +1,9 @@
 """Feed health: the feeds failing for longer than a day, as a report and an email.
 
 Reads the feeds index only (``pipeline.ingest.feedstate`` writes it); the ``news_maintenance``
-DAG sends the message daily to ``NEWSMON_ADMIN_EMAIL``.
+DAG sends the message daily to ``NEWSMON_ADMIN_EMAIL``. Feed names, URLs and error messages
+(which may quote what a remote server sent) are shown as single lines without control or bidi
+characters, as in alert emails (``pipeline.alerts.mail.one_line``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from pipeline.alerts.mail import clean_body, one_line
 from pipeline.store.elastic import Indices
 
 FAILING_AFTER = timedelta(days=1)
@@ -88,17 +91,17 @@ def health_report_text(feeds: list[FeedHealth], now: datetime | None = None) -> 
         "",
     ]
     for feed in feeds:
-        error = " ".join((feed.last_error or "").split())[:300]
+        error = one_line(feed.last_error)[:300]
         lines += [
-            f"- {feed.name}",
-            f"  url: {feed.url}",
+            f"- {one_line(feed.name)}",
+            f"  url: {one_line(feed.url)}",
             f"  consecutive failures: {feed.consecutive_failures}",
             f"  last success: {feed.last_success_at or 'never'}",
             f"  last failure: {feed.last_failure_at or '-'}",
-            f"  error: {feed.last_error_kind or '-'}: {error or '-'}",
+            f"  error: {one_line(feed.last_error_kind) or '-'}: {error or '-'}",
             "",
         ]
-    return "\n".join(lines)
+    return clean_body("\n".join(lines))
 
 
 def health_report_message(
