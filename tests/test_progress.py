@@ -249,3 +249,17 @@ def test_run_on_a_pipe_prints_no_bar(es, indices, tmp_path, seed_site) -> None:
     assert "[newsmon] polling 1 feeds" in shown
     assert FINAL_LINE.match(shown[-1]) and FINAL_LINE.match(shown[-1])[1] == "4", shown
     assert sum(1 for line in shown if FINAL_LINE.match(line)) == 1
+
+
+@pytest.mark.parametrize("moment", ["polling", "articles"])
+def test_ctrl_c_stops_watch_on_a_terminal(es, indices, tmp_path, seed_site, moment: str) -> None:
+    """Ctrl-C while ``watch`` polls or while its bar runs (worker processes analysing): the cycle
+    finishes its step, the bar is closed, ``stopped`` is printed and the exit code is 0."""
+    env = env_for(indices, tmp_path, seed_site)
+    (tmp_path / "rules.yaml").write_text("rules: []\n")
+    env["NEWSMON_ALERTS"] = str(tmp_path / "rules.yaml")
+    code, _, terminal = run_on_pty(["watch", "--interval", "1"], env, timeout=180, interrupt_after=moment)
+    assert code == 0, terminal
+    shown = lines(terminal.replace("\r\n", "\n"))
+    assert "[newsmon] received signal 2; stopping after this step" in terminal, shown
+    assert shown[-1] == "[newsmon] stopped", shown
