@@ -55,7 +55,7 @@ def news_ingest() -> None:
         except ConfigError as exc:  # a typo in feeds.yaml: retrying cannot help
             raise AirflowFailException(str(exc)) from None
         ctx = newsmon_context()
-        ensure_templates(ctx.es, ctx.indices)
+        ensure_templates(ctx.es, ctx.indices, ctx.settings.elasticsearch_replicas)
         return batches
 
     @task(max_active_tis_per_dagrun=PARALLEL_BATCHES)

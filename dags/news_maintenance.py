@@ -42,7 +42,7 @@ def news_maintenance() -> None:
         from pipeline.store.elastic import ensure_templates as ensure
 
         ctx = newsmon_context()
-        return ensure(ctx.es, ctx.indices)
+        return ensure(ctx.es, ctx.indices, ctx.settings.elasticsearch_replicas)
 
     @task
     def roll_indices() -> list[str]:

@@ -255,6 +255,8 @@ BOOL = Kind(bool, "true or false")
 # Every top-level key of newsmon.yaml, with its type and range (documented in newsmon.yaml).
 SETTINGS: dict[str, Check] = {
     "elasticsearch_url": Kind(str, "an http(s) URL", check_url),
+    # number_of_replicas of every index newsmon creates: 0 for one node, 1 for a cluster
+    "elasticsearch_replicas": Range(int, 0, 16),
     "index_prefix": Kind(str, "a lower-case index prefix", _index_prefix),
     "poll_interval_minutes": Range(int, 1, 10_080),  # 1 minute .. 1 week
     "fetch_concurrency": Range(int, 1, 256),
@@ -315,6 +317,7 @@ FETCH_SETTINGS = {
 ENV_OVERRIDES = {
     "ELASTICSEARCH_URL": "elasticsearch_url",
     "NEWSMON_INDEX_PREFIX": "index_prefix",
+    "NEWSMON_ES_REPLICAS": "elasticsearch_replicas",
     "NEWSMON_KIBANA_URL": "kibana_url",
     "NEWSMON_ALLOW_PRIVATE": "allow_private",  # comma-separated
     "NEWSMON_RETENTION_MONTHS": "retention.months",
@@ -402,6 +405,7 @@ class Settings:
     """
 
     elasticsearch_url: str = "http://127.0.0.1:9200"
+    elasticsearch_replicas: int = 0  # number_of_replicas of every index (1 on a cluster)
     index_prefix: str = "newsmon"
     poll_interval_minutes: int = 15
     fetch: FetchPolicy = field(default_factory=FetchPolicy)  # from the FETCH_SETTINGS keys

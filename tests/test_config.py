@@ -67,6 +67,7 @@ def _no_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         "NEWSMON_RETENTION_MONTHS",
         "NEWSMON_SMTP_PORT",
         "NEWSMON_SETTINGS",
+        "NEWSMON_ES_REPLICAS",
     ):
         monkeypatch.delenv(var, raising=False)
 

@@ -431,7 +431,7 @@ def run_alerts_once(
     update, then one email per rule with the records this run holds.
     """
     started = time.perf_counter()
-    ensure_templates(es, indices)
+    ensure_templates(es, indices, settings.elasticsearch_replicas)
     errors: list[str] = []
     if rules is None:
         rules, errors = load_checked_rules(es, indices, rules_path)

@@ -72,6 +72,6 @@ def alerts_command(args: argparse.Namespace, settings: Settings, es: Elasticsear
     """``alerts run`` (evaluate and send) and ``alerts test RULE`` (show only)."""
     rules_path = getattr(args, "rules", None)
     if args.alerts_command == "test":
-        ensure_templates(es, indices)
+        ensure_templates(es, indices, settings.elasticsearch_replicas)
         return show_rule(es, indices, settings, args.rule, rules_path)
     return print_summary(run_alerts_once(es, indices, settings, rules_path))

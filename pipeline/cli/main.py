@@ -133,8 +133,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from pipeline.store.elastic import ensure_templates
 
-    _settings, es, indices = _context(args)
-    changed = ensure_templates(es, indices)
+    settings, es, indices = _context(args)
+    changed = ensure_templates(es, indices, settings.elasticsearch_replicas)
     print(f"templates updated: {', '.join(changed) or 'none (all current)'}")
     return 0
 

@@ -271,7 +271,7 @@ def run_cycle(
     """One full cycle over all feeds: poll, stream the new entries in, then acknowledge."""
     started = time.perf_counter()
     report = as_progress(progress)
-    ensure_templates(es, indices)
+    ensure_templates(es, indices, settings.elasticsearch_replicas)
     report.note(f"polling {len(specs)} feeds")
     poll = poll_feeds(es, indices, specs, settings, force)
     report.note(f"{len(poll.entries)} entries from {poll.polled - poll.failed} feeds")

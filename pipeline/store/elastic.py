@@ -4,10 +4,28 @@ Templates live as JSON in ``config/elasticsearch/`` (versioned). Time-based kind
 (articles, claims, events) are written to monthly indices ``<prefix>-<kind>-YYYY.MM`` that a
 template alias ``<prefix>-<kind>`` unites for reading, so retention is a plain index delete.
 Only core Elasticsearch features are used: the test build has no ILM, painless or ingest.
+
+``number_of_replicas`` is not in the JSON files: every template gets the
+``elasticsearch_replicas`` setting (0 by default, for one node; 1 on a cluster; env
+``NEWSMON_ES_REPLICAS``), so moving to a cluster needs no code or template change.
+:func:`ensure_templates` rewrites a template whose stored replica count differs from the
+setting and applies the new count to the existing indices of that kind (a dynamic setting:
+Elasticsearch then copies or drops replicas in the background).
+
+Writes and replicas: a bulk or index request is acknowledged only once the primary and every
+in-sync replica have it (``wait_for_active_shards`` stays at its default of 1, which only gates
+the start of a write), so an acknowledged write survives the loss of one node when replicas >= 1.
+A new index is created with ``wait_for_active_shards=all`` (:func:`create_index`), so its
+replicas are in sync before the first write. After a node is lost, Elasticsearch re-creates
+the missing replicas on the other nodes after ``index.unassigned.node_left.delayed_timeout``
+(1 minute by default); until then those shards have one copy. A search may not see an
+acknowledged write before the next refresh (``refresh_interval`` 1 s, or the cycle's final
+refresh); nothing durable depends on that.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -20,7 +38,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from pipeline.config import config_dir
+from pipeline.config import config_dir, load_settings
 
 log = logging.getLogger(__name__)
 KINDS = ("articles", "claims", "events", "feeds", "alerts", "alert-state")
@@ -109,23 +127,49 @@ class Indices:
         return self.alias("alert-state")
 
 
-def ensure_templates(es: Elasticsearch, indices: Indices) -> list[str]:
+def template_settings(kind: str, replicas: int) -> dict[str, Any]:
+    """The index settings of one kind's template, with ``number_of_replicas`` = ``replicas``."""
+    settings: dict[str, Any] = copy.deepcopy(template_body(kind)["settings"])
+    settings.setdefault("index", {})["number_of_replicas"] = replicas
+    return settings
+
+
+def configured_replicas() -> int:
+    """The ``elasticsearch_replicas`` setting (newsmon.yaml, NEWSMON_SETTINGS, NEWSMON_ES_REPLICAS)."""
+    return load_settings().elasticsearch_replicas
+
+
+def _stored_replicas(template: dict[str, Any]) -> int | None:
+    """``number_of_replicas`` of a stored index template (Elasticsearch returns it as text)."""
+    settings = template.get("template", {}).get("settings", {})
+    value = settings.get("index", {}).get("number_of_replicas", settings.get("index.number_of_replicas"))
+    return None if value is None else int(value)
+
+
+def ensure_templates(es: Elasticsearch, indices: Indices, replicas: int | None = None) -> list[str]:
     """Create or update every composable template; create the non-monthly indices.
 
-    Idempotent: a template is rewritten only when its version differs. Returns what changed.
+    ``replicas`` is every index's ``number_of_replicas`` (default: :func:`configured_replicas`).
+    Idempotent: a template is rewritten only when its version or replica count differs, and
+    then the kind's existing indices get its new fields and replica count. Returns what changed.
     """
+    if replicas is None:
+        replicas = configured_replicas()
     changed: list[str] = []
     for kind in KINDS:
         body = template_body(kind)
         name = f"{indices.prefix}-{kind}"
         pattern = f"{name}-*" if body["monthly"] else name
         try:
-            current = es.indices.get_index_template(name=name)["index_templates"][0]
-            if current["index_template"].get("version") == body["version"]:
+            current = es.indices.get_index_template(name=name)["index_templates"][0]["index_template"]
+            if current.get("version") == body["version"] and _stored_replicas(current) == replicas:
                 continue
         except Exception:  # noqa: BLE001 - missing template
             pass
-        template: dict[str, Any] = {"settings": body["settings"], "mappings": body["mappings"]}
+        template: dict[str, Any] = {
+            "settings": template_settings(kind, replicas),
+            "mappings": body["mappings"],
+        }
         if body["monthly"]:
             template["aliases"] = {name: {}}
         es.indices.put_index_template(
@@ -144,16 +188,44 @@ def ensure_templates(es: Elasticsearch, indices: Indices) -> list[str]:
         )
         if response.meta.status == 400:
             log.error("existing %s indices keep their old mapping: %s", pattern, response.body)
+        # ... and the replica count (dynamic; 404: the single index does not exist yet).
+        response = es.options(ignore_status=[400, 404]).indices.put_settings(
+            index=pattern, settings={"index": {"number_of_replicas": replicas}}, allow_no_indices=True
+        )
+        if response.meta.status == 400:
+            log.error("existing %s indices keep their replica count: %s", pattern, response.body)
         changed.append(name)
     for kind in KINDS:
         if not template_body(kind)["monthly"]:
             name = indices.alias(kind)
             if not es.indices.exists(index=name):
-                es.options(ignore_status=400).indices.create(index=name)
+                create_index(es, name)
     return changed
+
+
+def create_index(es: Elasticsearch, index: str, timeout: str = "30s") -> None:
+    """Create ``index`` (from its template) and return once every copy of its shard is started.
+
+    With replicas, a write is acknowledged by the primary and the replicas *in sync*; a replica
+    that is still starting is not, so the first writes to a brand-new index could live on one
+    node only and a crash of that node would lose them (and leave the index red until it comes
+    back). Waiting for all copies (``wait_for_active_shards=all``) closes that window. If they
+    do not start within ``timeout`` (more replicas than nodes can hold), the index is used
+    anyway and a warning says why. An index created meanwhile by another process is fine (400).
+    """
+    response = es.options(ignore_status=400).indices.create(
+        index=index, wait_for_active_shards="all", timeout=timeout
+    )
+    if response.meta.status == 200 and not response.body.get("shards_acknowledged", True):
+        log.warning(
+            "%s: not every shard copy started within %s; is elasticsearch_replicas more than the "
+            "cluster's data nodes minus one?",
+            index,
+            timeout,
+        )
 
 
 def ensure_monthly_index(es: Elasticsearch, index: str) -> None:
     """Create a monthly index (so its alias exists) before the first search reaches it."""
     if not es.indices.exists(index=index):
-        es.options(ignore_status=400).indices.create(index=index)
+        create_index(es, index)

@@ -69,7 +69,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether ``pid`` still runs (a zombie waiting for its parent counts as gone)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -200,7 +200,7 @@ class EsNode:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the node if it runs: SIGTERM, then SIGKILL after ``timeout``; never raises."""
         pid = self.server_pid()
-        if pid is not None and _alive(pid):
+        if pid is not None and alive(pid):
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             try:
@@ -212,7 +212,7 @@ class EsNode:
 
     def _wait_gone(self, pid: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while _alive(pid):
+        while alive(pid):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"Elasticsearch pid {pid} still alive after {timeout:.0f}s")
             time.sleep(0.1)
