@@ -43,6 +43,15 @@ scaled to the cores they left free (for judging, not for the targets).
 
     python benchmarks/bench_cycle.py [--pages 2000] [--feeds 100] [--hosts 4]
         [--latency 0.02,0.05] [--rounds 3] [--concurrency 32] [--all-cores-only]
+    python benchmarks/bench_cycle.py --celery [--workers 2] [--feeds-per-task 25] [site options]
+
+``--celery`` (issue 13) runs the same site through Airflow instead: ``scripts/airflow start
+--executor celery --workers W``, one news_ingest run started through the REST API, its wall
+time, articles/s, mapped tasks per worker, first searchable article and the peak RSS/PSS of
+the Airflow process tree; it prints its own row (none of the in-process cycles or the limit:
+run the default mode for those) and a last line ``celery: X articles/s over W workers (T
+tasks: a/b per worker), first article after S s, peak PSS P MB``. Contract in
+``benchmarks/bench_celery.py``; it needs the ``celery`` extra, redis-server and PostgreSQL 15.
 
 Needs Elasticsearch (ELASTICSEARCH_URL or 127.0.0.1:9200) and the model extra. Run in the dev
 environment (scripts/setup): it imports tests.support.
@@ -749,6 +758,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the limit (3)")
     parser.add_argument("--concurrency", type=int, default=32, help="fetch concurrency (32)")
     parser.add_argument("--all-cores-only", action="store_true", help="skip the 1-worker cycle")
+    parser.add_argument("--celery", action="store_true", help="through Airflow + Celery instead")
+    parser.add_argument("--workers", type=int, default=2, help="Celery workers with --celery (2)")
+    parser.add_argument(
+        "--feeds-per-task", type=int, default=25, help="NEWSMON_FEEDS_PER_TASK with --celery (25)"
+    )
+    parser.add_argument(
+        "--celery-timeout", type=float, default=1800, help="seconds the news_ingest run may take (1800)"
+    )
     # the site server mode (started by the benchmark itself)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--per-feed", type=int, help=argparse.SUPPRESS)
@@ -761,6 +778,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.serve:
         serve(args.serve, args.files, args.pages, args.per_feed, args.latency)
         return
+    if args.celery:
+        from bench_celery import run_celery  # this folder is on sys.path when run as a script
+
+        sys.exit(run_celery(args))
     files = english_pages()
     per_feed = -(-args.pages // args.feeds)
     feeds = -(-args.pages // per_feed)

@@ -14,7 +14,8 @@ Contract:
   page is recorded as an extraction error (the feed's title and summary are kept).
 * **Searchable early.** Each chunk is indexed as soon as it is analysed, so the first articles
   are searchable (and alertable) seconds after the cycle starts; the first chunk is smaller
-  (``FIRST_CHUNK_PER_WORKER`` entries per worker) so that its wait is short.
+  (``FIRST_CHUNK_PER_WORKER`` entries per worker, or in all when in-process) so that its wait
+  is short.
 * **Durable.** Per chunk, claims and events are written before their articles, and an article
   whose claims/events or own write hit a transient error is reported in ``incomplete`` (its
   feed keeps its validators: ``cycle.commit_feed_states``). A worker that dies takes only its
@@ -310,7 +311,7 @@ def stream_entries(
         analyzer = analyzer_from_settings(settings)
     fetched: queue.Queue[Any] = queue.Queue(maxsize=FETCH_AHEAD)
     stop = threading.Event()
-    first = FIRST_CHUNK_PER_WORKER * pool.size if pool is not None else 0
+    first = FIRST_CHUNK_PER_WORKER * (pool.size if pool is not None else 1)
     producer = threading.Thread(
         target=_fetch_ahead,
         args=(fresh, settings, fetched, stop, first),
