@@ -1,4 +1,5 @@
-"""End-to-end quality on the dev set (score.py) and robustness of the analyser."""
+"""End-to-end quality on every gold set (score.py: dev, extra, heldout, train and the blind
+split's totals) and robustness of the analyser."""
 
 from __future__ import annotations
 
@@ -13,36 +14,79 @@ import pytest
 from pipeline.nlp.analyzer import Analyzer, run_jsonl
 from tests.support.paths import EVAL, ROOT
 
-# Reached on each gold set when these floors were set, minus about 0.03. `dev` is the
-# original gold; `extra` a second annotator's, used for tuning after a first blind
-# measurement; `heldout` (a third set) was never tuned on.
+# Every figure the README prints, per gold set: the value measured when these floors were set
+# (in the comment) minus 0.03, rounded down. Measured after issue 10's vocabularies from published
+# resources and the learned claim layer; the blind split is scored here only as totals.
 FLOORS = {
-    "dev": {
-        ("claims", "f1"): 0.91,
-        ("claims", "precision"): 0.93,
-        ("claims", "recall"): 0.88,
-        ("claims", "speaker_accuracy"): 0.91,
-        ("claims", "content_f1"): 0.90,
-        ("events", "f1"): 0.75,
-        ("events", "precision"): 0.76,
-        ("events", "recall"): 0.73,
-        ("events", "status_accuracy"): 0.82,
-        ("events", "location_accuracy"): 0.86,
-        ("events", "actor_recall"): 0.76,  # lists capped at 8 (0.798); uncapped gave 0.81
+    "dev": {  # 11 articles, the original gold (the old word lists were tuned on it)
+        ("claims", "precision"): 0.90,  # 0.933
+        ("claims", "recall"): 0.89,  # 0.925
+        ("claims", "f1"): 0.89,  # 0.929
+        ("claims", "speaker_accuracy"): 0.89,  # 0.923
+        ("claims", "content_f1"): 0.90,  # 0.935
+        ("events", "precision"): 0.57,  # 0.608
+        ("events", "recall"): 0.61,  # 0.645
+        ("events", "f1"): 0.59,  # 0.626
+        ("events", "status_accuracy"): 0.80,  # 0.835
+        ("events", "location_accuracy"): 0.86,  # 0.890
+        ("events", "actor_recall"): 0.73,  # 0.765
+        ("events", "actor_precision"): 0.17,  # 0.200
     },
-    "extra": {  # 9 articles, three more annotators
-        ("claims", "f1"): 0.77,
-        ("claims", "speaker_accuracy"): 0.88,
-        ("events", "f1"): 0.66,
-        ("events", "status_accuracy"): 0.76,
-        ("events", "location_accuracy"): 0.72,
-        ("events", "actor_recall"): 0.82,
+    "extra": {  # 9 articles, three more annotators (the old lists were tuned on them too)
+        ("claims", "precision"): 0.84,  # 0.872
+        ("claims", "recall"): 0.75,  # 0.787
+        ("claims", "f1"): 0.79,  # 0.827
+        ("claims", "speaker_accuracy"): 0.86,  # 0.899
+        ("claims", "content_f1"): 0.89,  # 0.924
+        ("events", "precision"): 0.59,  # 0.620
+        ("events", "recall"): 0.59,  # 0.624
+        ("events", "f1"): 0.59,  # 0.622
+        ("events", "status_accuracy"): 0.77,  # 0.802
+        ("events", "location_accuracy"): 0.76,  # 0.793
+        ("events", "actor_recall"): 0.81,  # 0.848
+        ("events", "actor_precision"): 0.17,  # 0.205
     },
-    "heldout": {  # measured blind: claims F1 0.884, events F1 0.696
-        ("claims", "f1"): 0.85,
-        ("claims", "speaker_accuracy"): 0.86,
-        ("events", "f1"): 0.66,
-        ("events", "status_accuracy"): 0.84,
+    "heldout": {  # 3 articles, never tuned on
+        ("claims", "precision"): 0.81,  # 0.848
+        ("claims", "recall"): 0.85,  # 0.886
+        ("claims", "f1"): 0.83,  # 0.867
+        ("claims", "speaker_accuracy"): 0.89,  # 0.923
+        ("claims", "content_f1"): 0.79,  # 0.824
+        ("events", "precision"): 0.69,  # 0.720
+        ("events", "recall"): 0.62,  # 0.655
+        ("events", "f1"): 0.65,  # 0.686
+        ("events", "status_accuracy"): 0.85,  # 0.889
+        ("events", "location_accuracy"): 0.69,  # 0.722
+        ("events", "actor_recall"): 0.58,  # 0.610
+        ("events", "actor_precision"): 0.14,  # 0.176
+    },
+    "train": {  # 48 corpus articles, issue 10's training split (the claim layer is trained on it: in-sample)
+        ("claims", "precision"): 0.84,  # 0.870
+        ("claims", "recall"): 0.74,  # 0.776
+        ("claims", "f1"): 0.79,  # 0.820
+        ("claims", "speaker_accuracy"): 0.86,  # 0.896
+        ("claims", "content_f1"): 0.91,  # 0.941
+        ("events", "precision"): 0.33,  # 0.368
+        ("events", "recall"): 0.44,  # 0.476
+        ("events", "f1"): 0.38,  # 0.415
+        ("events", "status_accuracy"): 0.73,  # 0.768
+        ("events", "location_accuracy"): 0.76,  # 0.798
+        ("events", "actor_recall"): 0.70,  # 0.735
+        ("events", "actor_precision"): 0.26,  # 0.291
+    },
+    "blind": {  # 16 corpus articles, the blind test split: scored only as these totals, never read
+        ("claims", "precision"): 0.83,  # 0.865
+        ("claims", "recall"): 0.79,  # 0.827
+        ("claims", "f1"): 0.81,  # 0.846
+        ("claims", "speaker_accuracy"): 0.84,  # 0.878
+        ("claims", "content_f1"): 0.92,  # 0.951
+        ("events", "precision"): 0.37,  # 0.400
+        ("events", "recall"): 0.36,  # 0.393
+        ("events", "f1"): 0.36,  # 0.396
+        ("events", "status_accuracy"): 0.74,  # 0.773
+        ("events", "location_accuracy"): 0.60,  # 0.636
+        ("events", "actor_recall"): 0.73,  # 0.765
+        ("events", "actor_precision"): 0.26,  # 0.298
     },
 }
 

@@ -6,6 +6,10 @@ lemmas then hit a cue or a trigger (with its context words) get the parser and e
 recognition. Entities come from `pipeline.nlp.entityhead` (a head distilled from spaCy's NER
 that reuses the tagger's vectors, ~10x cheaper) or, with `entities="spacy"`, from spaCy's
 own NER.
+Which trigger candidates become events, and which reporting cues claims, is decided by the
+learned layer of `pipeline.nlp.decide` (`decider="auto"`, each part falling back to the hand
+rules with a warning when its weights are missing or fit another model) or by the hand rules
+(`decider="rules"`); a chooser object (a `decide.Recorder`, a decider) may be given instead.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pipeline.nlp import lexicons as lx
 from pipeline.nlp.claims import Claim, extract_claims
 from pipeline.nlp.context import ENTITY_LABELS, Context, Mention, Sentence
 from pipeline.nlp.dates import parse_published
+from pipeline.nlp.decide import ClaimChooser, ClaimDecider, EventChooser, EventDecider
 from pipeline.nlp.entityhead import EntityHead
 from pipeline.nlp.events import Event, extract_events
 from pipeline.nlp.filters import build_filter, english_ratio
@@ -45,7 +50,14 @@ MAX_CHARS = 100_000
 MIN_ENGLISH_RATIO = 0.12
 _HTML_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>\n]{1,400}>", re.S | re.I)
 # Word stems whose presence makes a sentence worth tagging (see `lx.INDEX`).
-_CANDIDATE = build_filter(lx.INDEX.candidate_stems)
+# Passive-only reporting verbs (`is viewed/regarded as`) are cues (`lx.INDEX.cue_lemmas`) but
+# not in the index's stems: added here so that their sentences reach the parser. `see` is left
+# out: its passive form `seen` is already an irregular form, and the stem `see` would also let
+# every `seem`/`seek` sentence through.
+_CANDIDATE = build_filter(
+    lx.INDEX.candidate_stems
+    | {v[:-1] if v.endswith("e") and len(v) > 4 else v for v in lx.PASSIVE_ONLY_VERBS - {"see"}}
+)
 
 
 @dataclass
@@ -71,10 +83,35 @@ class Analysis:
 class Analyzer:
     """Loads the spaCy model once and analyzes documents; not thread-safe."""
 
-    def __init__(self, max_chars: int = MAX_CHARS, batch_size: int = 256, entities: str = "head") -> None:
+    def __init__(
+        self,
+        max_chars: int = MAX_CHARS,
+        batch_size: int = 256,
+        entities: str = "head",
+        decider: str | EventChooser | ClaimChooser = "auto",
+    ) -> None:
         if entities not in ENTITY_RECOGNISERS:
             raise ValueError(f"entities must be one of {ENTITY_RECOGNISERS}, not {entities!r}")
+        if isinstance(decider, str) and decider not in ("auto", "rules"):
+            raise ValueError(f"decider must be 'auto', 'rules' or a chooser, not {decider!r}")
         self.nlp = load_model(cache_embeddings=True)
+        self.decider: EventChooser | None = None
+        self.claim_decider: ClaimChooser | None = None
+        if decider == "auto":
+            try:
+                event = EventDecider.load(self.nlp)
+                # weights whose thresholds reproduce the rules need not run at all
+                self.decider = None if event.as_rules else event
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("event decider unusable (%s); the hand rules decide", exc)
+            try:
+                claim = ClaimDecider.load(self.nlp)
+                self.claim_decider = None if claim.as_rules else claim
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("claim decider unusable (%s); the hand rules decide", exc)
+        elif not isinstance(decider, str):
+            self.decider = cast("EventChooser", decider) if hasattr(decider, "choose") else None
+            self.claim_decider = cast("ClaimChooser", decider) if hasattr(decider, "judge") else None
         self.morph = FastMorph(self.nlp)
         self.head: EntityHead | None = None
         if entities == "head":
@@ -201,8 +238,8 @@ class Analyzer:
                 continue
             try:
                 _collect_mentions(ctx)
-                result.claims = extract_claims(ctx)
-                result.events = extract_events(ctx)
+                result.claims = extract_claims(ctx, self.claim_decider)
+                result.events = extract_events(ctx, self.decider)
                 result.entities = _entities(ctx)
             except Exception as exc:  # noqa: BLE001 - one bad document must not stop a batch
                 result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"

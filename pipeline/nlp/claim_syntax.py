@@ -85,11 +85,11 @@ def subject_of(verb: Token) -> tuple[Token | None, bool]:
                 subj = next((g for g in c.children if g.dep_ == "nsubj"), None)
                 if subj is not None:
                     return subj, False
-        if tok.dep_ == "pcomp" and tok.head.head is not tok.head:
+        if tok.dep_ == "pcomp" and tok.head.head.i != tok.head.i:
             tok = tok.head.head  # `said before pointing out that`: the matrix verb's subject
             hops += 1
             continue
-        if tok.dep_ in ("conj", "advcl", "xcomp") and tok.head is not tok:
+        if tok.dep_ in ("conj", "advcl", "xcomp") and tok.head.i != tok.i:
             tok = tok.head
             hops += 1
             # `X said [the PM had accepted ...], adding ...`: a participle misattached to the

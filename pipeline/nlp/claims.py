@@ -5,6 +5,9 @@ with a source (nsubj / agent / possessor) and a content (clausal complement, obj
 or an adjacent quotation). Quotes are paired at text level, so a quote running over
 several sentences is one claim. Who the source is (name and type) is left to
 `pipeline.nlp.speakers`; this module finds cues, their sources' tokens and their content.
+Hand vetoes (`_veto_reason`) drop cues that cannot report a claim; with a `ClaimChooser`
+(`pipeline.nlp.decide`, learned) vetoed cues with content are candidates too, and the
+chooser keeps or drops every candidate, reading the veto reason among its features.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pipeline.nlp.claim_syntax import (
     trim_span,
 )
 from pipeline.nlp.context import Context, DocView, Quote, Sentence, token_span, token_start
+from pipeline.nlp.decide import ClaimChooser
+from pipeline.nlp.features import ClaimCandidate
 from pipeline.nlp.segment import DATELINE
 from pipeline.nlp.speakers import SpeakerResolver, plausible_source
 from pipeline.records import ClaimKind
@@ -130,13 +135,14 @@ def _according_to(view: DocView) -> list[tuple[Token, Token]]:
     return out
 
 
-def extract_claims(ctx: Context) -> list[Claim]:
-    """All claims of a parsed document context, in text order."""
+def extract_claims(ctx: Context, decider: ClaimChooser | None = None) -> list[Claim]:
+    """All claims of a parsed document context, in text order; `decider` keeps or drops
+    reporting-cue candidates (the hand vetoes without one)."""
     resolver = SpeakerResolver(ctx)
     claims: list[Claim] = []
     last_para_claim: dict[int, Claim] = {}
     for idx, sent in enumerate(ctx.sentences):
-        found = _sentence_claims(ctx, sent, resolver) if sent.doc is not None else []
+        found = _sentence_claims(ctx, sent, resolver, decider) if sent.doc is not None else []
         if not found and sent.para not in last_para_claim:
             cont = _continued_quote(ctx, idx, last_para_claim.get(sent.para - 1))
             found = [cont] if cont else []
@@ -185,7 +191,9 @@ _SAID = re.compile(r"\b(?:said|says|told|added|asked)\b")
 _NARRATED = re.compile(r"\b(?:asked|asking|said|told|wondered|heard)\b", re.IGNORECASE)
 
 
-def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) -> list[Claim]:
+def _sentence_claims(
+    ctx: Context, sent: Sentence, resolver: SpeakerResolver, decider: ClaimChooser | None = None
+) -> list[Claim]:
     out: list[Claim] = []
     stext = ctx.sentence_text(sent)
     if stext.rstrip().endswith("?") and ctx.quote_at(sent.end - 1) is None:
@@ -226,7 +234,7 @@ def _sentence_claims(ctx: Context, sent: Sentence, resolver: SpeakerResolver) ->
             continue
         if ctx.quote_at(token_start(sent, tok)) is not None:
             continue  # a verb inside a quotation is the quoted speaker's, not a frame
-        claim = _verb_claim(ctx, sent, stext, tok, cue, resolver)
+        claim = _verb_claim(ctx, sent, stext, tok, cue, resolver, decider)
         if claim is not None:
             out.append(claim)
             resolver.note(claim.start, claim.speaker, claim.speaker_type)
@@ -316,34 +324,39 @@ def _cue_frame(ctx: Context, sent: Sentence, verb: Token, cue: str) -> _CueFrame
     )
 
 
-def _vetoed(f: _CueFrame) -> bool:
-    """Whether the cue cannot report a claim here, whatever its content."""
+def _veto_reason(f: _CueFrame) -> str | None:
+    """Why the cue cannot report a claim here, whatever its content (None: it can).
+
+    The reasons are `features.CLAIM_REASONS`; the learned layer reads them as features.
+    """
     verb, lemma, subj = f.verb, f.lemma, f.subj
     if any(c.dep_ == "neg" and c.i < verb.i for c in verb.children):
-        return True  # speech the text says did not happen
+        return "negated"  # speech the text says did not happen
     if lemma in lx.PASSIVE_ONLY_VERBS and not f.own_passive:
-        return True
+        return "active_passive_only"
     if verb.dep_ == "acl" and not f.agent_acl:
-        return True
+        return "acl"
     if f.passive and subj is None and lemma not in lx.PASSIVE_VERBS:
-        return True
+        return "passive_no_source"
     if verb.dep_ == "amod" or (verb.tag_ == "VBG" and verb.dep_ == "pobj"):
-        return True
+        return "modifier"
     if verb.dep_ == "pcomp" and f.comp is None:
-        return True  # `by saying so`: a gerund without a reported clause
+        return "gerund"  # `by saying so`: a gerund without a reported clause
     if (
         verb.tag_ == "VBN"
         and verb.dep_ == "advcl"
         and not any(c.dep_ in ("aux", "auxpass", "agent") for c in verb.children)
     ):
-        return True  # `Asked to comment, the army said ...`: the subject was asked
+        return "asked"  # `Asked to comment, the army said ...`: the subject was asked
     if subj is None and not f.passive:
-        return True
+        return "no_source"
     if subj is not None and not (plausible_source(subj) or f.ctx.is_person(subj.text)):
-        return True
+        return "implausible_source"
     if subj is not None and subj.lower_ in ("you", "we", "i") and f.ctx.quote_at(token_start(f.sent, subj)):
-        return True
-    return lemma in lx.CLAUSE_ONLY_VERBS and not any(c.dep_ == "ccomp" for c in verb.children)
+        return "quoted_pronoun"
+    if lemma in lx.CLAUSE_ONLY_VERBS and not any(c.dep_ == "ccomp" for c in verb.children):
+        return "clause_only"
+    return None
 
 
 class _Content(NamedTuple):
@@ -464,11 +477,22 @@ _CONTENT_FINDERS: tuple[Callable[[_CueFrame], _Content | None], ...] = (
 
 
 def _verb_claim(
-    ctx: Context, sent: Sentence, stext: str, verb: Token, cue: str, resolver: SpeakerResolver
+    ctx: Context,
+    sent: Sentence,
+    stext: str,
+    verb: Token,
+    cue: str,
+    resolver: SpeakerResolver,
+    decider: ClaimChooser | None = None,
 ) -> Claim | None:
-    """The claim a reporting-cue verb makes: a veto, then the first content a finder gives."""
+    """The claim a reporting-cue verb makes: a veto, then the first content a finder gives.
+
+    With a `decider` (see `pipeline.nlp.decide`) vetoed cues are candidates too, and the
+    decider keeps or drops each candidate, reading the veto reason among its features.
+    """
     f = _cue_frame(ctx, sent, verb, cue)
-    if _vetoed(f):
+    reason = _veto_reason(f)
+    if reason is not None and decider is None:
         return None
     content = next((found for found in (finder(f) for finder in _CONTENT_FINDERS) if found is not None), None)
     if content is None:
@@ -489,7 +513,14 @@ def _verb_claim(
         return None  # `asked not to be identified`: a source's condition, not a claim
     name, stype = resolver.resolve(sent, f.subj)
     kind = _kind(ctx, c_start, c_end, is_quote)
-    return _make(ctx, sent, stext, name, stype, cue, c_start, c_end, is_quote, kind)
+    claim = _make(ctx, sent, stext, name, stype, cue, c_start, c_end, is_quote, kind)
+    if decider is not None:
+        cand = ClaimCandidate(
+            verb=verb.i, lemma=lemma, reason=reason or "ok", subj=f.subj, passive=f.passive, quote=is_quote
+        )
+        if not decider.judge(sent.view(), cand, claim.to_dict()):
+            return None
+    return claim
 
 
 def _trim_quote(text: str, start: int, end: int) -> tuple[int, int]:

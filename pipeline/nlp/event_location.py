@@ -58,7 +58,7 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
         for _ in range(3):
             if cur.dep_ == "compound":
                 cur = cur.head
-            elif cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head is not cur:
+            elif cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.i != cur.i:
                 cur = cur.head.head
             else:
                 break
@@ -125,7 +125,7 @@ def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
     for t in toks:
         cur = t
         for _ in range(5):
-            if cur.head is cur:
+            if cur.head.i == cur.i:
                 break
             cur = cur.head
             anchors.add(cur.i)
@@ -178,7 +178,7 @@ def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
             ):
                 cur = cur.head.head
                 continue
-            if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head is not cur:
+            if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head.i != cur.i:
                 cur = cur.head
                 continue
             if cur.dep_ == "amod" and cur.head.lemma_.lower() in lx.PLACE_NOUNS:

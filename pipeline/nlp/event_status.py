@@ -4,6 +4,9 @@
 the parse to the clause verb): negation, refusal and failure make it negated; condition,
 modality, intention, schedules and planned-head nouns make it planned; otherwise it
 occurred. The rules are predicates tried in order, all negation rules before the planned ones.
+The climb stops at a clause that states its event as fact (tensed, own subject, no modal, no
+`if`/`while`): the modality of the clause above (`could face charges after he attacked`) is
+not the event's. Ordinals (`the third hearing`) count occurrences and plan nothing.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ def _path(tok: Token) -> list[tuple[Token, str]]:
     out = []
     cur = tok
     for _ in range(6):
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             break
+        if cur.dep_ in ("advcl", "relcl", "conj", "acl") and _states_fact(cur):
+            break  # `was arrested after he fled` / `could face charges after he attacked`
         head = cur.head
         if cur.dep_ == "pobj" and (
             head.lower_ in TOPIC_PREPS or (head.lower_ == "of" and head.head.lemma_.lower() in lx.TOPIC_NOUNS)
@@ -42,6 +47,43 @@ def _path(tok: Token) -> list[tuple[Token, str]]:
         if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in ("xcomp", "pcomp", "acl", "advcl"):
             break
     return out
+
+
+def _states_fact(verb: Token) -> bool:
+    """A clause that states its event on its own: a tensed verb (or tensed auxiliary), with
+    a subject, no modal and no `if`/`unless`/`while` (`_OPEN_MARKS`). The modality of the clause it hangs from
+    (`could face charges after he attacked`) is not its own."""
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    kids = list(verb.children)
+    if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
+        return False
+    if any(c.tag_ == "MD" or (c.dep_ == "mark" and c.lower_ in _OPEN_MARKS) for c in kids):
+        return False
+    tensed = ("VBD", "VBZ", "VBP")
+    return verb.tag_ in tensed or any(c.dep_ in ("aux", "auxpass") and c.tag_ in tensed for c in kids)
+
+
+# Subordinators of clauses that share the modality of the clause above: condition, purpose,
+# simultaneity with a wish (`would like ... while the US maintains tariffs`).
+_OPEN_MARKS = frozenset({"if", "unless", "while", "until", "so", "whether"})
+# Ordinals count occurrences (`the third hearing`), they do not place an event in the future.
+_ORDINALS = frozenset(
+    [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "latest",
+        "last",
+    ]
+)
 
 
 @dataclass
@@ -105,11 +147,11 @@ def _negated_evidence(t: _Trigger) -> bool:
 
 
 def _conditional(t: _Trigger) -> bool:
-    """`if peace talks are ever revived`."""
+    """`if peace talks are ever revived`, `if Russia attacks`."""
     return any(
         anc.pos_ in ("VERB", "AUX")
         and any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in anc.children)
-        for anc, _ in t.path
+        for anc in (t.tok, *(a for a, _ in t.path))
     )
 
 
@@ -117,11 +159,15 @@ def _planned_on_trigger(t: _Trigger) -> bool:
     """`possible talks`, `will meet`."""
     for w in t.span_toks:
         for c in w.children:
-            if c.lower_ in lx.PLANNED_MODIFIERS and c.i < w.i:
+            if c.lower_ in lx.PLANNED_MODIFIERS and c.i < w.i and not _ordinal(c):
                 return True
             if w.pos_ == "VERB" and c.dep_ == "aux" and c.lower_ in lx.MODALS:
                 return True
     return False
+
+
+def _ordinal(tok: Token) -> bool:
+    return tok.lower_ in _ORDINALS or tok.ent_type_ == "ORDINAL"
 
 
 def _planned_above(t: _Trigger) -> bool:
@@ -143,7 +189,7 @@ def _planned_above(t: _Trigger) -> bool:
             return True  # `the tariffs are set to take effect`, `talks are expected`
         if anc.pos_ in ("VERB", "AUX") and subject:
             subj_heads = [c for c in anc.children if c.dep_ in ("nsubj", "nsubjpass")]
-            if any(h.lemma_.lower() in lx.PLANNED_HEAD_NOUNS for h in subj_heads if h is not t.tok):
+            if any(h.lemma_.lower() in lx.PLANNED_HEAD_NOUNS for h in subj_heads if h.i != t.tok.i):
                 return True
         if (
             anc.pos_ == "NOUN"

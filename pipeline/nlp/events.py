@@ -1,8 +1,12 @@
 """Event extraction: trigger lexicon + dependency context for status, actors, place, date.
 
-Triggers (single words and phrases from `pipeline.nlp.lexicons`) are kept when their part of
-speech and context fit; each becomes an `Event` with its actors and date found here, its
-place from `pipeline.nlp.event_location` and its status from `pipeline.nlp.event_status`.
+Every trigger-lexicon word and phrase of a parsed sentence is a `Candidate`, carrying the
+hand rules' verdict (part of speech, required or vetoing context, generic or background
+mention) and the reason when they drop it. Which candidates become events is decided by an
+`EventChooser` (`pipeline.nlp.decide`, learned) or, without one, by that verdict;
+`decide.select_events` then keeps at most one event per type per clause. Each kept candidate
+becomes an `Event` with its actors and date found here, its place from
+`pipeline.nlp.event_location` and its status from `pipeline.nlp.event_status`.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from spacy.tokens import Span, Token
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, Sentence, clean_name
 from pipeline.nlp.dates import normalize_date
+from pipeline.nlp.decide import EventChooser, select_events
 from pipeline.nlp.event_location import event_location, place_spans
 from pipeline.nlp.event_status import event_status
+from pipeline.nlp.features import Candidate
 from pipeline.nlp.segment import DATELINE
 from pipeline.records import EventStatus
 
@@ -96,8 +102,12 @@ def _context_words(view: DocView, tok: Token) -> set[str]:
 
 def _single_triggers(
     view: DocView, taken: set[int], doc_words: frozenset[str] = frozenset()
-) -> list[tuple[int, int, str, str]]:
-    """Lexicon triggers with the right part of speech that pass the context filters."""
+) -> list[Candidate]:
+    """Every lexicon trigger word, each with the hand rules' verdict (`rule_ok`, `reason`).
+
+    The rules keep a word with the right part of speech that passes the context filters;
+    the learned layer (`pipeline.nlp.decide`) sees the dropped ones too.
+    """
     out = []
     doc, lowers = view.doc, view.lowers
     forms = lx.INDEX.trigger_forms  # a cheap test that skips tokens that cannot be triggers
@@ -114,7 +124,7 @@ def _single_triggers(
         # nouns first try their noun-only sense (`fire_n` vs the verb `fire` = dismiss)
         cands = [c + "_n" for c in plain[:1]] + list(plain) if tok.pos_ == "NOUN" else list(plain)
         if lemma0 == "fire" and _gunfire(tok):  # `fired two rounds`, not `fired the coach`
-            out.append((i, i + 1, "attack", "19"))
+            out.append(Candidate(i, i + 1, "attack", "19", True, "ok", "fire"))
             continue
         for cand in cands:
             if cand in lx.EVENT_TRIGGERS:
@@ -122,39 +132,48 @@ def _single_triggers(
                 break
         if entry is None:
             continue
-        etype, cameo, pos = entry
-        is_noun = tok.pos_ in ("NOUN", "PROPN")
-        is_verb = tok.pos_ == "VERB"
-        if not ((is_noun and "n" in pos) or (is_verb and "v" in pos)):
-            continue
-        if tok.ent_type_ in ("PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW", "FAC", "DATE"):
-            continue
-        need = lx.CONTEXT_REQUIRED.get(lemma)
-        words = _context_words(view, tok) if need or lemma in lx.CONTEXT_VETO else set()
-        if need and not (words & need):
-            doc_need = lx.DOC_CONTEXT.get(lemma) if is_noun else None
-            if not (doc_need and doc_words & doc_need):
-                continue
-        if any(c.lower_ == "such" for c in tok.children):
-            continue  # `such exchanges`: generic
-        if lemma == "meet" and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
-            continue  # `was met with skepticism`
-        if lemma == "demonstrate" and any(c.dep_ in ("ccomp", "dobj") for c in tok.children):
-            continue  # `the case demonstrates that ...`: showing, not protesting
-        if _background(tok):
-            continue
-        if lemma == "kill" and not (_has_agent(tok) or _weapon_subject(tok)) and tok.dep_ != "ROOT":
-            continue  # `those killed`, `were killed in a crash`: the cause is the event
-        if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
-            words = words | set(view.lemmas)
-        if words & lx.CONTEXT_VETO.get(lemma, frozenset()):
-            continue
-        if etype in ("threat",) and is_verb and not _has_agent(tok):
-            continue
-        if lemma == "attack" and tok.dep_ == "compound" and tok.head.lemma_ == "helicopter":
-            continue
-        out.append((tok.i, tok.i + 1, etype, cameo))
+        etype, cameo, _ = entry
+        reason = _rule_verdict(view, tok, lemma, entry, doc_words)
+        out.append(Candidate(i, i + 1, etype, cameo, reason == "ok", reason, lemma))
     return out
+
+
+def _rule_verdict(
+    view: DocView, tok: Token, lemma: str, entry: tuple[str, str, str], doc_words: frozenset[str]
+) -> str:
+    """`ok` when the hand rules keep the trigger, else the first filter that drops it."""
+    etype, _, pos = entry
+    is_noun = tok.pos_ in ("NOUN", "PROPN")
+    is_verb = tok.pos_ == "VERB"
+    if not ((is_noun and "n" in pos) or (is_verb and "v" in pos)):
+        return "pos"
+    if tok.ent_type_ in ("PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW", "FAC", "DATE"):
+        return "entity"
+    need = lx.CONTEXT_REQUIRED.get(lemma)
+    words = _context_words(view, tok) if need or lemma in lx.CONTEXT_VETO else set()
+    if need and not (words & need):
+        doc_need = lx.DOC_CONTEXT.get(lemma) if is_noun else None
+        if not (doc_need and doc_words & doc_need):
+            return "context"
+    if any(c.lower_ == "such" for c in tok.children):
+        return "generic"  # `such exchanges`
+    if lemma == "meet" and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
+        return "idiom"  # `was met with skepticism`
+    if lemma == "demonstrate" and any(c.dep_ in ("ccomp", "dobj") for c in tok.children):
+        return "idiom"  # `the case demonstrates that ...`: showing, not protesting
+    if _background(tok):
+        return "background"
+    if lemma == "kill" and not (_has_agent(tok) or _weapon_subject(tok)) and tok.dep_ != "ROOT":
+        return "no_cause"  # `those killed`, `were killed in a crash`: the cause is the event
+    if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
+        words = words | set(view.lemmas)
+    if words & lx.CONTEXT_VETO.get(lemma, frozenset()):
+        return "veto"
+    if etype in ("threat",) and is_verb and not _has_agent(tok):
+        return "no_agent"
+    if lemma == "attack" and tok.dep_ == "compound" and tok.head.lemma_ == "helicopter":
+        return "idiom"
+    return "ok"
 
 
 def _background(tok: Token) -> bool:
@@ -167,7 +186,7 @@ def _background(tok: Token) -> bool:
                 return True  # a year names a past event: `the 2014 annexation`
     cur = tok
     for _ in range(4):
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             break
         head = cur.head
         if head.lower_ == "since" and cur.dep_ in ("pobj", "pcomp"):
@@ -195,10 +214,16 @@ def _clause_head(tok: Token) -> int:
     """Index of the verb that heads the trigger's clause."""
     cur = tok
     for _ in range(8):
-        if cur.pos_ in ("VERB", "AUX") or cur.head is cur:
+        if cur.pos_ in ("VERB", "AUX") or cur.head.i == cur.i:
             return cur.i
         cur = cur.head
     return cur.i
+
+
+def _slot(tok: Token) -> tuple[int, bool]:
+    """Where a candidate sits for `select_events`: its clause head, and whether it has a
+    clause of its own (a verb with its own subject, or a conjoined verb)."""
+    return _clause_head(tok), _own_clause(tok) or (tok.pos_ == "VERB" and tok.dep_ == "conj")
 
 
 def _own_clause(tok: Token) -> bool:
@@ -217,7 +242,7 @@ def _has_agent(verb: Token) -> bool:
                     or bool(c.ent_type_)
                     or (c.lemma_.lower() in lx.GROUP_NOUNS | lx.ORG_NOUNS)
                 )
-        if cur.dep_ not in ("xcomp", "conj", "advcl") or cur.head is cur:
+        if cur.dep_ not in ("xcomp", "conj", "advcl") or cur.head.i == cur.i:
             return False
         cur = cur.head
     return False
@@ -365,11 +390,13 @@ def _agents(ctx: Context, view: DocView, toks: list[Token]) -> list[str]:
     return names
 
 
-def extract_events(ctx: Context) -> list[Event]:
-    """All events of a parsed document context, at most one per type per sentence.
+def extract_events(ctx: Context, decider: EventChooser | None = None) -> list[Event]:
+    """All events of a parsed document context, at most one per type per clause.
 
     A re-mention with no agent of its own (`the attack damaged a school`) takes the
     agents last named for an event of its type in the article (`Russia's attack`).
+    `decider` (see `pipeline.nlp.decide`) decides which trigger candidates are events and
+    of which type; without one the hand rules decide.
     """
     events: list[Event] = []
     type_agents: dict[str, list[str]] = {}
@@ -377,13 +404,14 @@ def extract_events(ctx: Context) -> list[Event]:
     recent: list[list[str]] = []
     prev_para = -10
     doc_words = frozenset(lemma for s in ctx.sentences if s.doc is not None for lemma in s.view().lemmas)
-    for sent in ctx.sentences:
+    for idx, sent in enumerate(ctx.sentences):
         if sent.doc is None:
             continue
         if sent.para - prev_para > 2:
             prev_actors, recent = [], []
         own = _actors(ctx, sent.view(), ctx.sentence_text(sent))
-        for ev in _sentence_events(ctx, sent, own, prev_actors, doc_words, type_agents):
+        state = _SentenceState(own, prev_actors, doc_words, type_agents, idx)
+        for ev in _sentence_events(ctx, sent, state, decider):
             events.append(ev)
         if own:
             # The participants of the passage's last two naming sentences carry on; older
@@ -394,76 +422,111 @@ def extract_events(ctx: Context) -> list[Event]:
     return events
 
 
-def _sentence_events(
-    ctx: Context,
-    sent: Sentence,
-    actors: list[str],
-    prev_actors: list[str],
-    doc_words: frozenset[str],
-    type_agents: dict[str, list[str]] | None = None,
-) -> list[Event]:
-    """Events of one sentence; `actors` are its own participants (see `_actors`).
+@dataclass
+class _SentenceState:
+    """What one sentence's events read from the article: its own participants (`actors`,
+    see `_actors`), the passage's, the document's lemmas and the agents last named per
+    type (`type_agents`, read and updated)."""
 
-    `type_agents` (event type -> agents last named for it) is read and updated.
-    """
-    type_agents = {} if type_agents is None else type_agents
+    actors: list[str]
+    prev_actors: list[str]
+    doc_words: frozenset[str]
+    type_agents: dict[str, list[str]]
+    index: int = 0
+
+
+def candidates(view: DocView, doc_words: frozenset[str] = frozenset()) -> list[Candidate]:
+    """Every trigger candidate of a sentence, phrases first claiming their words, in order."""
+    doc = view.doc
+    phrases = [
+        Candidate(s, e, etype, cameo, True, "phrase", " ".join(t.lower_ for t in doc[s:e]))
+        for s, e, etype, cameo in _phrase_matches(view)
+    ]
+    taken = {i for c in phrases for i in range(c.start, c.end)}
+    return sorted(phrases + _single_triggers(view, taken, doc_words), key=lambda c: (c.start, c.end))
+
+
+def _sentence_events(
+    ctx: Context, sent: Sentence, state: _SentenceState, decider: EventChooser | None = None
+) -> list[Event]:
+    """Events of one sentence: candidates, the decision (learned or rules), one per clause."""
     if _is_question(ctx, sent):
         return []
     view = sent.view()
     doc = view.doc
-    phrases = _phrase_matches(view)
-    taken = {i for s, e, _, _ in phrases for i in range(s, e)}
-    found = sorted(phrases + _single_triggers(view, taken, doc_words))
+    found = candidates(view, state.doc_words)
     if not found:
         return []
-    seen_types: set[str] = set()
-    out: list[Event] = []
+    quoted = [False] * len(found)
+    if decider is None:
+        types: list[str | None] = [c.etype if c.rule_ok else None for c in found]
+    else:
+        quoted = [ctx.quote_at(sent.start + doc[c.start].idx) is not None for c in found]
+        types = decider.choose(view, found, quoted)
+    recording = decider is not None and decider.recording
+    slots = [
+        _slot(doc[c.start]) if t is not None or recording else (-1, False)
+        for c, t in zip(found, types, strict=True)
+    ]
+    keep = select_events([(t, *slot) for t, slot in zip(types, slots, strict=True)])
+    if not keep and not recording:
+        return []
     stext = ctx.sentence_text(sent)
     places = place_spans(view)
-    clause_of: dict[str, int] = {}
-    for s, e, etype, cameo in found:
-        clause = _clause_head(doc[s])
-        if etype in seen_types and (
-            clause_of.get(etype) == clause
-            or not (_own_clause(doc[s]) or (doc[s].pos_ == "VERB" and doc[s].dep_ == "conj"))
-        ):
-            continue
-        if etype in seen_types and sum(ev.type == etype for ev in out) >= 2:
-            continue
-        seen_types.add(etype)
-        clause_of[etype] = clause
-        span_toks = list(doc[s:e])
-        head = max(span_toks, key=lambda t: t.i if t.pos_ in ("NOUN", "VERB", "PROPN") else -1)
-        location = event_location(ctx, view, places, span_toks, etype, sent.start)
-        # Participants are often named a sentence earlier ("The meeting ... brought together
-        # both sides"): those of the passage's previous naming sentence join this one's.
-        # The place an event happens in is not a participant.
-        agents = _agents(ctx, view, span_toks)
-        if agents:
-            type_agents[etype] = agents[:2]
-        ev_actors = [
-            a
-            for a in dict.fromkeys(agents + actors + type_agents.get(etype, []) + prev_actors)
-            if a != location
-        ][:MAX_ACTORS]
-        date_text = _date_text(view, span_toks)
-        start = sent.start + doc[s].idx
-        end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)
-        country = lx.country_of(location) or next((c for c in (lx.country_of(a) for a in actors) if c), None)
-        out.append(
-            Event(
-                type=etype,
-                trigger=ctx.text[start:end],
-                sentence=stext,
-                actors=ev_actors,
-                location=location,
-                date_text=date_text,
-                date=normalize_date(date_text, ctx.published),
-                status=event_status(head, span_toks, etype),
-                cameo=cameo,
-                country=country,
-                start=start,
-                end=end,
-            )
-        )
+    out = [_event(ctx, view, sent, stext, places, found[k], state) for k in keep]
+    if recording:
+        assert decider is not None
+        scratch = _SentenceState(**{**state.__dict__, "type_agents": dict(state.type_agents)})
+        for k, cand in enumerate(found):
+            ev = _event(ctx, view, sent, stext, places, cand, scratch)
+            decider.record(state.index, cand, quoted[k], slots[k], ev.to_dict())
     return out
+
+
+def _event(
+    ctx: Context,
+    view: DocView,
+    sent: Sentence,
+    stext: str,
+    places: list[Span],
+    cand: Candidate,
+    state: _SentenceState,
+) -> Event:
+    """The event a kept candidate names, with its actors, place, date and status."""
+    doc = view.doc
+    etype = cand.etype
+    s, e = cand.start, cand.end
+    span_toks = list(doc[s:e])
+    head = max(span_toks, key=lambda t: t.i if t.pos_ in ("NOUN", "VERB", "PROPN") else -1)
+    location = event_location(ctx, view, places, span_toks, etype, sent.start)
+    # Participants are often named a sentence earlier ("The meeting ... brought together
+    # both sides"): those of the passage's previous naming sentence join this one's.
+    # The place an event happens in is not a participant.
+    agents = _agents(ctx, view, span_toks)
+    if agents:
+        state.type_agents[etype] = agents[:2]
+    ev_actors = [
+        a
+        for a in dict.fromkeys(agents + state.actors + state.type_agents.get(etype, []) + state.prev_actors)
+        if a != location
+    ][:MAX_ACTORS]
+    date_text = _date_text(view, span_toks)
+    start = sent.start + doc[s].idx
+    end = sent.start + doc[e - 1].idx + len(doc[e - 1].text)
+    country = lx.country_of(location) or next(
+        (c for c in (lx.country_of(a) for a in state.actors) if c), None
+    )
+    return Event(
+        type=etype,
+        trigger=ctx.text[start:end],
+        sentence=stext,
+        actors=ev_actors,
+        location=location,
+        date_text=date_text,
+        date=normalize_date(date_text, ctx.published),
+        status=event_status(head, span_toks, etype),
+        cameo=cand.cameo,
+        country=country,
+        start=start,
+        end=end,
+    )

@@ -143,12 +143,12 @@ class SpeakerResolver:
 
     def _one(self, sent: Sentence, tok: Token) -> tuple[str, str]:
         if _bare_title(tok):
-            resolved = self._definite(tok, token_start(sent, tok))  # `the Prime Minister`
+            # `the Prime Minister` -> the person titled so earlier; with none, the title stays
+            # (naming the article's most frequent person instead misattributed speech to people
+            # never given that title, and changed no gold figure)
+            resolved = self._definite(tok, token_start(sent, tok))
             if resolved:
                 return resolved
-            main = self._main_person(token_start(sent, tok))
-            if main:  # no titled name found: the article's main person
-                return main, "PERSON"
         ents = sent.view().ents
         ent = _entity_of(tok, ents)
         if ent is None or ent.label_ != "PERSON":
@@ -156,7 +156,7 @@ class SpeakerResolver:
                 if c.dep_ != "appos":
                     continue
                 # `Another diplomat, former special envoy to Ukraine Kurt Volker,`
-                for g in (c, *(t for t in c.subtree if t is not c)):
+                for g in (c, *(t for t in c.subtree if t.i != c.i)):
                     cent = _entity_of(g, ents)
                     if cent is not None and cent.label_ == "PERSON":
                         return self.ctx.fullest(cent.text), "PERSON"
@@ -265,21 +265,6 @@ class SpeakerResolver:
         if self._pwords is None:
             self._pwords = {w for m in self.ctx.mentions if m.label == "PERSON" for w in m.text.split()}
         return self._pwords
-
-    def _main_person(self, pos: int) -> str | None:
-        """The person named most often before `pos` (ties: the one named first)."""
-        best: tuple[int, int, str] | None = None
-        seen: set[str] = set()
-        for m in self.ctx.mentions_before(pos, ("PERSON",)):
-            name = self.ctx.fullest(m.text)
-            if name in seen or not name.split():
-                continue
-            seen.add(name)
-            surname = re.escape(name.split()[-1])
-            count = len(re.findall(rf"\b{surname}\b", self.ctx.text[max(0, pos - SEARCH_WINDOW) : pos]))
-            if best is None or count > best[0]:
-                best = (count, -m.start, name)
-        return best[2] if best else None
 
     def _pronoun(self, sent: Sentence, tok: Token) -> tuple[str | None, str]:
         """he/she -> the most recent person that was a speaker or a subject; they/it -> group."""

@@ -4,7 +4,10 @@
 - `triggers`: event triggers, phrase triggers, the context they require or are vetoed by;
 - `status`: the words that make an event planned or negated;
 - `places`: the country gazetteer (`country_of`, `is_country`, `country_code`) and place words;
-- `index`: `INDEX`, the pre-filter word sets derived from the above in one place.
+- `index`: `INDEX`, the pre-filter word sets derived from the above in one place;
+- `derived`: the vocabularies built from PropBank, VerbNet, Open English WordNet and CAMEO by
+  `scripts/build_lexicons.py` (JSON files with their sources), which `cues` and `triggers`
+  take as their base under short hand lists.
 
 Everything is keyed by lemma; matching code lower-cases. This package re-exports the public
 names of its modules, so code reads `lx.SPEECH_VERBS` wherever a list lives.

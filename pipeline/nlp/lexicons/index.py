@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipeline.nlp.lexicons.base import words
 from pipeline.nlp.lexicons.cues import (
     OBJECT_VERBS,
     PASSIVE_ONLY_VERBS,
@@ -68,7 +69,10 @@ class PrefilterIndex:
     cue_lemmas: frozenset[str]
     # lemmas of cue verbs and speech nouns: other tokens cannot start a claim
     claim_lemmas: frozenset[str]
-    # first words of the phrase triggers
+    # the surface forms of each phrase's key word, its last content word (`talks` of `hold
+    # talks`, `assistance` of `public assistance`): the word a sentence must contain for the
+    # phrase to match, and the rarest one, so that common first words (`take`, `public`) do not
+    # make every sentence worth parsing
     phrase_heads: frozenset[str]
     # every form a token can match a trigger key by (noun keys without their `_n`)
     trigger_forms: frozenset[str]
@@ -82,13 +86,29 @@ def _stem(lemma: str) -> str:
     return stem[:-1] if stem.endswith("y") and len(stem) > 4 else stem
 
 
+# Words that never key a phrase: a phrase keyed by its last content word.
+_FUNCTION_WORDS = words("a an the of to in into on at by for from with against over off out up down back as")
+
+
+def _key_forms(words: list[str]) -> set[str]:
+    """Surface forms of a phrase's last content word (its first word if it has none)."""
+    content = [w for w in words if w not in _FUNCTION_WORDS]
+    key = content[-1] if content else words[0]
+    forms = {key, key + "s", key + "es", key + "d", key + "ed", key + "ing"}
+    if key.endswith("s"):
+        forms.add(key[:-1])
+    if key.endswith("e"):
+        forms.add(key[:-1] + "ing")
+    return forms
+
+
 def build_index() -> PrefilterIndex:
     """Derive every pre-filter word set from the vocabularies."""
     phrases: dict[str, list[Phrase]] = {}
     for phrase, (etype, cameo) in PHRASE_TRIGGERS.items():
         phrase_words = phrase.split()
         phrases.setdefault(phrase_words[0], []).append((phrase_words, etype, cameo))
-    phrase_heads = frozenset(phrases)
+    phrase_heads = frozenset(form for phrase in PHRASE_TRIGGERS for form in _key_forms(phrase.split()))
     cue_lemmas = SPEECH_VERBS | OBJECT_VERBS | PASSIVE_ONLY_VERBS | frozenset(PHRASAL_VERBS)
     stem_lemmas = (
         SPEECH_VERBS
@@ -98,7 +118,10 @@ def build_index() -> PrefilterIndex:
         | {k for k in EVENT_TRIGGERS if "_" not in k}
     )
     return PrefilterIndex(
-        candidate_stems=IRREGULAR_FORMS | {_stem(lemma) for lemma in stem_lemmas} | phrase_heads,
+        candidate_stems=IRREGULAR_FORMS
+        | {_stem(lemma) for lemma in stem_lemmas}
+        | phrase_heads
+        | frozenset(phrases),
         cue_lemmas=cue_lemmas,
         claim_lemmas=cue_lemmas | SPEECH_NOUNS,
         phrase_heads=phrase_heads,

@@ -15,9 +15,10 @@ LIKELY: frozenset[str] = words("possible likely expected imminent probable unlik
 INCHOATIVE: frozenset[str] = words(
     "be begin start take happen occur follow resume continue go come get remain"
 )
+# Modifiers that make an event planned. Ordinals are not among them: `the third hearing` counts
+# hearings held, it does not announce one.
 PLANNED_MODIFIERS: frozenset[str] = words("""
-potential possible planned proposed future upcoming next new prospective expected third fourth
-further unofficial
+potential possible planned proposed future upcoming next new prospective expected further unofficial
 """)
 PLANNED_HEAD_NOUNS: frozenset[str] = words("""
 plan proposal prospect hope demand call offer bid agreement deal possibility threat request push
