@@ -31,6 +31,7 @@ root and pytest's own temporary folders are private.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -84,12 +85,19 @@ LATE_ITEMS = {  # new path -> the seed page it copies (no ceasefire in either: n
 }
 
 
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def _missing() -> str:
     """Why the cluster cannot start here ('' when it can)."""
-    if (
-        importlib.util.find_spec("airflow") is None
-        or importlib.util.find_spec("airflow.providers.celery") is None
-    ):
+    # Distributions, not find_spec("airflow.providers.celery"): that imports the airflow
+    # package (and its settings) at collection, before tests/test_dags.py can configure it.
+    if importlib.util.find_spec("airflow") is None or not _installed("apache-airflow-providers-celery"):
         return "Airflow with the celery extra not installed (scripts/setup installs .[dev])"
     if shutil.which("redis-server") is None:
         return "needs redis-server (.ci/run installs it)"
