@@ -25,16 +25,15 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from elasticsearch import Elasticsearch
 
 from pipeline.store.elastic import Indices
+from tests.support.airflowapi import Api, finished, seconds, wait_for
 from tests.support.elastic import drop_prefix
 from tests.support.httpserver import TestServer
 from tests.support.paths import ROOT
@@ -50,72 +49,6 @@ ALERTS_YAML = f"""rules:
       keywords:
         any: [ceasefire]
 """
-
-
-class Api:
-    """The api-server's REST API v2 with a JWT from the simple auth manager."""
-
-    def __init__(self, base: str, user: str, password: str) -> None:
-        self.client = httpx.Client(base_url=base, timeout=15)
-        answer = self.client.post("/auth/token", json={"username": user, "password": password})
-        assert answer.status_code == 201, answer.text
-        self.client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-
-    def get(self, path: str, **params: Any) -> Any:
-        answer = self.client.get(f"/api/v2{path}", params=params)
-        assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text}"
-        return answer.json()
-
-    def send(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        answer = self.client.request(method, f"/api/v2{path}", json=body)
-        assert answer.status_code in (200, 201), f"{method} {path}: {answer.status_code} {answer.text}"
-        return answer.json()
-
-    def runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return list(self.get(f"/dags/{dag_id}/dagRuns", order_by="id", limit=100)["dag_runs"])
-
-    def tasks(self, dag_id: str, run_id: str) -> dict[str, str]:
-        """task id (with map index) -> state."""
-        found = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=100)["task_instances"]
-        return {
-            t["task_id"] + (f"[{t['map_index']}]" if t["map_index"] >= 0 else ""): str(t["state"])
-            for t in found
-        }
-
-    def log(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, try_number: int = 1) -> str:
-        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
-        answer = self.client.get(f"/api/v2{path}", params={"map_index": map_index})
-        return answer.text
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float, every: float = 2.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
-
-
-def finished(api: Api, dag_id: str, run_id: str) -> dict[str, Any] | None:
-    """The run once it is no longer queued/running; a failed run fails the test with its tasks."""
-    run = next((r for r in api.runs(dag_id) if r["dag_run_id"] == run_id), None)
-    if run is None or run["state"] in ("queued", "running"):
-        return None
-    if run["state"] != "success":
-        tasks = api.tasks(dag_id, run_id)
-        failed = [t for t, s in tasks.items() if s not in ("success", "skipped")]
-        logs = "\n".join(api.log(dag_id, run_id, t.split("[")[0])[-3000:] for t in failed[:2])
-        pytest.fail(f"{dag_id} run {run_id} ended {run['state']}: {tasks}\n{logs}")
-    return run
-
-
-def seconds(run: dict[str, Any]) -> float:
-    start, end = (datetime.fromisoformat(run[k]) for k in ("start_date", "end_date"))
-    return (end - start).total_seconds()
 
 
 def run_processes(run_dir: Path) -> list[str]:
