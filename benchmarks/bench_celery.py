@@ -58,6 +58,7 @@ from bench_cycle import (
     machine_cpu,
     memory_kb,
     start_server,
+    stop_servers,
 )
 
 from pipeline.store.elastic import Indices, make_client
@@ -300,14 +301,7 @@ def run_celery(args: argparse.Namespace) -> int:
             stopped = _script(env, "stop", timeout=300)
             result["stop"] = (stopped.returncode, time.monotonic() - clock, stopped.stderr.strip()[-300:])
         drop_prefix(es, Indices(prefix))
-        for process, _ in servers:
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_servers(servers)
         shutil.rmtree(work, ignore_errors=True)
     return print_celery(args, len(files), feeds, tasks_planned, result)
 

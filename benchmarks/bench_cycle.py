@@ -176,6 +176,18 @@ def serve(host: str, files: Sequence[str], pages: int, per_feed: int, latency: t
         server.stop()
 
 
+def stop_servers(servers: Sequence[tuple[subprocess.Popen[str], str]]) -> None:
+    """Stop the site servers of :func:`start_server` (stdin closed: they exit; killed after 10 s)."""
+    for process, _ in servers:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def start_server(
     host: str, files: Sequence[Path], pages: int, per_feed: int, latency: tuple[float, float]
 ) -> tuple[subprocess.Popen[str], str]:
@@ -825,14 +837,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         for prefix in prefixes:
             drop_prefix(es, Indices(prefix))
-        for process, _ in servers:
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_servers(servers)
     print_report(args, args.pages, len(files), runs, limit)
 
 
