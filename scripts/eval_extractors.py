@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 BLIND = EVAL / "blind"
-SETS = ("train", "dev", "extra", "heldout")
+SETS = ("train", "train2", "dev", "extra", "heldout")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -226,21 +226,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--set", choices=SETS, help="a gold set under tests/eval (default train)")
-    where.add_argument("--gold", type=Path, help="a gold folder")
+    where.add_argument("--gold", type=Path, action="append", help="a gold folder (repeatable)")
     ap.add_argument("--rules", action="store_true", help="hand rules only, no learned decision layer")
     ap.add_argument("--folds", type=int, default=0, help="K-fold cross-validation by article (K >= 2)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--blind-totals", action="store_true", help="lead engineer only: blind split totals")
     args = ap.parse_args(argv)
-    folder = args.gold if args.gold is not None else EVAL / (args.set or "train")
+    folders = args.gold if args.gold is not None else [EVAL / (args.set or "train")]
+    folder = folders[0]
     if args.blind_totals:
-        if not is_blind_folder(folder):
+        if len(folders) != 1 or not is_blind_folder(folder):
             ap.error("--blind-totals is only for the blind split (--gold tests/eval/blind)")
         golds = load_golds(folder, allow_blind=True)
         s = score_sets(golds, run_extractor(golds, "rules" if args.rules else "auto"))
         print("blind totals: " + totals_line(s))
         return 0
-    golds = load_golds(folder)
+    golds = {name: g for f in folders for name, g in load_golds(f).items()}
+    name = "+".join(f.name for f in folders)
     if not golds:
         ap.error(f"no gold files in {folder}")
     if args.folds:
@@ -250,11 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--folds cross-validates the learned layer; drop --rules")
         s, rules = cross_validate(golds, args.folds)
         if not args.json:
-            print(report(rules, f"{folder.name} (hand rules, same run)"))
-        label = f"{folder.name} ({args.folds}-fold CV by article)"
+            print(report(rules, f"{name} (hand rules, same run)"))
+        label = f"{name} ({args.folds}-fold CV by article)"
     else:
         s = score_sets(golds, run_extractor(golds, "rules" if args.rules else "auto"))
-        label = f"{folder.name} ({'rules' if args.rules else 'as shipped'})"
+        label = f"{name} ({'rules' if args.rules else 'as shipped'})"
     print(json.dumps(s) if args.json else report(s, label))
     return 0
 

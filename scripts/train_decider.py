@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the learned decision layer (`pipeline.nlp.decide`: events and claims) on train gold.
 
-Usage: python scripts/train_decider.py [--gold tests/eval/train] [--l2 0.3] [--steps 800]
+Usage: python scripts/train_decider.py [--gold DIR ...] [--l2 0.3] [--steps 800]
                                        [--out pipeline/nlp/resources/event_decider.npz]
 
 1. The analyzer runs over every gold article with a `decide.Recorder`: the hand rules decide,
@@ -278,17 +278,25 @@ def decide_recorded(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--gold", type=Path, default=EVAL / "train")
+    ap.add_argument(
+        "--gold",
+        type=Path,
+        action="append",
+        help="gold folder (repeatable; default tests/eval/train and tests/eval/train2)",
+    )
     ap.add_argument("--out", type=Path, default=OUT, help="folder for the weight files")
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--steps", type=int, default=800)
     args = ap.parse_args(argv)
-    golds = load_golds(args.gold)
+    folders = args.gold or [EVAL / "train", EVAL / "train2"]
+    golds = {name: g for folder in folders for name, g in load_golds(folder).items()}
     recordings = record_articles(golds)
-    gold = args.gold.resolve()
+    where = [f.resolve() for f in folders]
     for kind, (cls, _) in KINDS.items():
         decider = fit(recordings, golds, kind, l2=args.l2, steps=args.steps)
-        decider.info["gold"] = gold.relative_to(ROOT).as_posix() if gold.is_relative_to(ROOT) else str(gold)
+        decider.info["gold"] = " ".join(
+            g.relative_to(ROOT).as_posix() if g.is_relative_to(ROOT) else str(g) for g in where
+        )
         path = args.out / cls.FILE
         decider.save(path)
         print(
