@@ -195,6 +195,24 @@ SYNSET_TYPES: dict[str, tuple[str, str, str, str]] = {
     "06547213-n": ("policy", "policy", "legislation", "laws enacted"),
     "01145922-n": ("policy", "policy", "deployment", "deployment of forces"),
     "00244240-n": ("leadership_change", "leader", "inauguration", "induction into a position"),
+    # Policy (GUIDELINES: a government's announced decision that changes a policy): the
+    # synsets of decisions only an authority makes.
+    "00261465-n": ("policy", "policy", "reform", "reforms correcting abuses"),
+    "01197870-n": ("policy", "policy", "legalization", "making something lawful"),
+    "02487025-v": ("policy", "policy", "legalize", "making lawful, decriminalizing"),
+    "06554038-n": ("policy", "policy", "prohibition", "decrees that prohibit something"),
+    "07270069-n": ("policy", "policy", "ban", "official prohibitions"),
+    "00798054-v": ("policy", "policy", "ban", "prohibiting by legal means"),
+    "06676796-n": ("policy", "policy", "regulation", "authoritative rules, ordinances"),
+    "02432181-v": ("policy", "policy", "abolish", "doing away with (a law, an institution)"),
+    "01154283-n": ("policy", "policy", "nationalization", "bringing under state ownership"),
+    "00412472-v": ("policy", "policy", "nationalize", "putting under state control"),
+    "01154528-n": ("policy", "policy", "privatization", "moving from state to private ownership"),
+    "00412973-v": ("policy", "policy", "privatize", "moving from state to private control"),
+    "00353926-n": ("policy", "policy", "tax cut", "reducing taxation"),
+    "00806998-n": ("policy", "policy", "deregulation", "freeing from government regulation"),
+    "06552518-n": ("policy", "policy", "curfew", "curfew orders"),
+    "01204135-n": ("policy", "policy", "quarantine", "isolation imposed to stop a disease"),
     "01091702-n": ("aid", "07", "donation", "donations"),
 }
 

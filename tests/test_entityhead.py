@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,10 @@ def test_analyzer_falls_back_to_spacy_ner_without_a_usable_head(monkeypatch: pyt
 def test_both_recognisers_attribute_the_seed_claims_alike() -> None:
     fast, full = Analyzer(entities="head").analyze(SEED), Analyzer(entities="spacy").analyze(SEED)
     assert fast.entities != {} and full.entities != {}
-    pairs = {(c.start, c.speaker) for c in fast.claims}
-    same = pairs & {(c.start, c.speaker) for c in full.claims}
-    assert len(same) >= 0.9 * len(full.claims) > 0
+    # multisets: one sentence can hold two claims with the same speaker (`(814, None)` twice)
+    pairs = Counter((c.start, c.speaker) for c in fast.claims)
+    same = pairs & Counter((c.start, c.speaker) for c in full.claims)
+    assert sum(same.values()) >= 0.9 * len(full.claims) > 0
 
 
 def test_unknown_recogniser_is_refused() -> None:

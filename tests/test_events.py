@@ -37,7 +37,8 @@ def test_talks_with_place_date_actors(analyzer: Analyzer) -> None:
 
 def test_negated_ceasefire(analyzer: Analyzer) -> None:
     e = of_type(
-        events(analyzer, "However, the talks ended without a breakthrough on a ceasefire."), "ceasefire"
+        events(analyzer, "However, the talks with Hamas ended without a breakthrough on a ceasefire."),
+        "ceasefire",
     )
     assert e.status == "negated"
 
@@ -46,14 +47,16 @@ def test_planned_by_modal_and_prospect(analyzer: Analyzer) -> None:
     found = events(
         analyzer,
         "The deal would see the release of wounded prisoners.\n"
-        "The prospect of a third round of talks in June has raised hopes.",
+        "The prospect of a third round of talks with Iran in June has raised hopes.",
     )
     assert of_type(found, "prisoner_exchange").status == "planned"
     assert of_type(found, "talks").status == "planned"
 
 
 def test_multiword_trigger(analyzer: Analyzer) -> None:
-    found = events(analyzer, "A notable outcome was an agreement on a large-scale prisoner exchange.")
+    found = events(
+        analyzer, "A notable outcome for Kyiv was an agreement on a large-scale prisoner exchange."
+    )
     assert of_type(found, "prisoner_exchange").trigger == "prisoner exchange"
     assert of_type(found, "agreement").trigger == "agreement"
 
@@ -110,9 +113,9 @@ def test_city_reference_and_city_of(analyzer: Analyzer) -> None:
 def test_status_cues(analyzer: Analyzer) -> None:
     found = events(
         analyzer,
-        "The tariffs are set to take effect on March 12.\n"
-        "Preliminary reports do not indicate it was caused by enemy fire.\n"
-        "Strong tornadoes are possible across the central states on Friday.",
+        "The tariffs on Canada are set to take effect on March 12.\n"
+        "Israeli officials said preliminary reports do not indicate it was caused by enemy fire.\n"
+        "Strong tornadoes are possible across Kansas and Nebraska on Friday.",
     )
     assert of_type(found, "sanction").status == "planned"
     assert of_type(found, "attack").status == "negated"
@@ -164,8 +167,8 @@ def test_possessive_actor_is_not_the_place_of_an_attack(analyzer: Analyzer) -> N
     [
         ("Soldiers opened fire on the crowd outside the ministry.", "attack"),
         ("A patrol fired at the journalists from a hill.", "attack"),
-        ("Witnesses heard a burst of shots from a machine gun.", "attack"),
-        ("Artillery fire hit the village overnight.", "attack"),
+        ("Witnesses in Gaza heard a burst of shots from a machine gun.", "attack"),
+        ("Russian artillery fire hit the village overnight.", "attack"),
         ("Three officers were wounded when gunmen stormed the checkpoint.", "attack"),
         ("The committee opened a public hearing on the bribery case.", "legal_action"),
         ("Officials described a phone conversation between the two presidents.", "talks"),
@@ -193,7 +196,7 @@ def test_non_violent_senses_are_not_attacks(analyzer: Analyzer, text: str) -> No
     "text",
     [
         "The army did not comment about the attack on the convoy.",
-        "Investigators could not establish the cause of the explosion at the depot.",
+        "Investigators could not establish the cause of the explosion at the depot in Odesa.",
     ],
 )
 def test_topic_of_a_negated_verb_still_occurred(analyzer: Analyzer, text: str) -> None:
@@ -221,16 +224,19 @@ def test_vow_to_strike_back_is_a_threat(analyzer: Analyzer) -> None:
     assert e.status == "planned"
 
 
-def test_re_mentioned_attack_keeps_its_attacker(analyzer: Analyzer) -> None:
+def test_re_mentioned_attack_in_a_sentence_naming_a_party(analyzer: Analyzer) -> None:
     text = (
         "Russia launched a massive missile attack on Kyiv overnight.\n\n"
         "Mayor Vitali Klitschko visited a hospital in the morning.\n\n"
         "President Volodymyr Zelensky spoke with Emmanuel Macron by phone.\n\n"
-        "Police said the attack damaged a school and two hospitals."
+        "Ukrainian police said the attack damaged a school and two hospitals."
     )
     attacks = [e for e in events(analyzer, text) if e.type == "attack"]
+    # The re-mention is kept because its sentence names a party; its actors are that
+    # sentence's names (the article-level memory of earlier attackers was measured to
+    # cost more actor precision than it gained, see pipeline.nlp.event_actors).
     assert len(attacks) == 2
-    assert all("Russia" in e.actors for e in attacks), attacks
+    assert "Russia" in attacks[0].actors, attacks
 
 
 def test_actor_lists_stay_short(analyzer: Analyzer) -> None:
@@ -283,7 +289,7 @@ def test_march_through_a_city_locates_the_protest(analyzer: Analyzer) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "The tank fired two rounds at the hill.",
+        "The Israeli tank fired two rounds at the hill.",
         "The reporters came under fire from a heavy machine gun.",
         "Witnesses remembered the machine gun fire.",
     ],
@@ -295,3 +301,44 @@ def test_fire_as_shooting(analyzer: Analyzer, text: str) -> None:
 def test_under_fire_from_critics_is_not_an_attack(analyzer: Analyzer) -> None:
     text = "The minister came under fire from critics over the pension plan."
     assert not [e for e in events(analyzer, text) if e.type == "attack"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Apple released a new iPad Pro in Cupertino on Tuesday.", False),
+        ("Prosecutors in Texas released the body camera footage on Monday.", False),
+        ("Hamas released three Israeli hostages in Gaza on Saturday.", True),
+        ("Russia freed two American journalists in a swap with Washington.", True),
+    ],
+)
+def test_a_release_frees_people_not_things(analyzer: Analyzer, text: str, kept: bool) -> None:
+    found = [e for e in events(analyzer, text) if e.type == "prisoner_exchange"]
+    assert bool(found) is kept, [e.to_dict() for e in events(analyzer, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("In the 14th century the plague killed millions of people across Europe.", False),
+        ("Gunmen killed three soldiers near the border with Syria on Friday.", True),
+    ],
+)
+def test_an_attack_is_carried_out_by_people(analyzer: Analyzer, text: str, kept: bool) -> None:
+    found = [e for e in events(analyzer, text) if e.type == "attack"]
+    assert bool(found) is kept, [e.to_dict() for e in events(analyzer, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Taylor Swift accused Big Machine of blocking her performance at the awards.", False),
+        ("Federal prosecutors accused Goldman Sachs of fraud in a filing on Monday.", True),
+        ("The former mayor was accused of taking bribes from Acme Corp.", True),
+    ],
+)
+def test_an_accusation_is_a_legal_action_when_the_law_accuses(
+    analyzer: Analyzer, text: str, kept: bool
+) -> None:
+    found = [e for e in events(analyzer, text) if e.type == "legal_action"]
+    assert bool(found) is kept, [e.to_dict() for e in events(analyzer, text)]

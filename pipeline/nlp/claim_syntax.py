@@ -77,9 +77,14 @@ def subject_of(verb: Token) -> tuple[Token | None, bool]:
                     if pobj:
                         return pobj[0], True
             return None, True
-        for c in tok.children:
-            if c.dep_ == "nsubj":
-                return c, False
+        subjects = [c for c in tok.children if c.dep_ == "nsubj"]
+        if len(subjects) > 1:
+            # a clause has one subject: two are a misparse of a pre-modified name (`Wikileaks
+            # editor-in-chief Kristinn Hrafnsson said`), whose head is the one nearest the verb
+            before = [c for c in subjects if c.i < tok.i]
+            return (before[-1] if before else subjects[0]), False
+        if subjects:
+            return subjects[0], False
         for c in tok.children:  # misparse `Chief ... has (aux) warned`: subject on the aux
             if c.dep_ == "aux":
                 subj = next((g for g in c.children if g.dep_ == "nsubj"), None)

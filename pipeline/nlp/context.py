@@ -143,6 +143,21 @@ class Context:
         assert isinstance(opens, list)
         return opens
 
+    def sentence_at(self, pos: int) -> Sentence | None:
+        """The sentence whose span holds offset `pos` (sentences are sorted and disjoint)."""
+        i = bisect.bisect_right(self._sentence_starts(), pos) - 1
+        if i >= 0 and self.sentences[i].start <= pos < self.sentences[i].end:
+            return self.sentences[i]
+        return None
+
+    def _sentence_starts(self) -> list[int]:
+        key = ("sentence_starts", str(len(self.sentences)))
+        if key not in self._cache:
+            self._cache[key] = [s.start for s in self.sentences]
+        starts = self._cache[key]
+        assert isinstance(starts, list)
+        return starts
+
     def mentions_before(self, pos: int, labels: tuple[str, ...]) -> list[Mention]:
         return [m for m in self.mentions if m.start < pos and m.label in labels]
 

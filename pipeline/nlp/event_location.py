@@ -1,8 +1,31 @@
-"""Where an event happened: the place phrase near its trigger, or the city an article means.
+"""Where an event happened: the place phrase attached to its trigger, or the city an article means.
 
-`place_spans` lists a sentence's places (entities plus gazetteer words and `X province`-style
-names the recognizer missed); `event_location` picks the one in a locative phrase near a
-trigger, else resolves `the city`/`the capital` to the last city named before.
+`place_spans` lists a sentence's places: GPE/LOC/FAC entities, plus
+gazetteer words (`Kyiv`), `X province`-style names and `the town of X` names the recogniser
+missed or mislabelled. `event_location` returns the place of one event, else None:
+
+- a place in a locative phrase (`in`, `at`, `near` ...) attached to the trigger or to the
+  words it hangs from up to the head of its own clause (`talks in Istanbul`, `talks were held
+  in Istanbul`); a reporting verb, a main clause or a subordinate clause the trigger sits in
+  is another clause, so `the mayor said at a briefing in X that ...` does not place what
+  was said (coordinated verbs and a `by`-gerund share the clause; a modifier of an earlier
+  coordinated noun is not shared; `at a tribunal in X` places the tribunal's event);
+- else one attached inside the trigger's own phrase (or the object of a verb of its
+  clause: `searched a house near X and arrested`), at most three links down, and not
+  inside its subject or the other side of a deal (`a drone strike on a hospital in X`;
+  not `soldiers stationed in X fired`, `a deal with a manufacturer in X`: those places
+  locate a participant);
+- a place compound naming the venue (`Istanbul talks`; never `Russia sanctions`, nor a
+  hyphenated pair of names, `Japan-Korea deal`, which names the sides);
+- `to X` after a motion verb of the trigger, the target of an attack, a possessive venue,
+  a place naming the voters of a vote (`Ohio voters approved`, `Oregon begins voting`);
+- of two places where the second only locates the first (`the village of A, in the B
+  region`, `A in the B region`), the first, smaller one;
+- else `the city` / `the capital` resolved to the last city named before.
+
+`into` and `over` locate only attacks, accidents and motion verbs (`an investigation into X`,
+`talks over X` name a topic). Nothing in this module names a place: the gazetteer and place-noun sets are
+in `pipeline.nlp.lexicons.places`.
 """
 
 from __future__ import annotations
@@ -11,6 +34,7 @@ from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, clean_name
+from pipeline.nlp.lexicons.places import OF_NAME_PLACE_NOUNS
 
 LOCATION_PREPS = {
     "in",
@@ -26,11 +50,38 @@ LOCATION_PREPS = {
     "through",
     "along",
 }
+# `into`/`over` name a place only for movement and force (`an incursion into X`, `drones
+# shot down over X`); after other nouns and verbs they name a topic or a goal
+# (`an investigation into X`, `talks over X`, `invest money into X`).
+MOTION_ONLY_PREPS = {"into", "over"}
+MOTION_TYPES = {"attack", "accident"}
 TARGET_PREPS = {"of", "on", "against"}
 
 # Event types whose possessive place is their venue: `Indiana's biggest teacher protest`.
 VENUE_POSSESSIVE_TYPES = {"protest", "vote", "accident"}
 PLACE_LABELS = ("GPE", "LOC", "FAC")
+# Votes are held by the people of a place, so a place naming the subject is the venue
+# (`Ohio voters approved the measure`, `Ohio begins voting`); a country as the subject
+# itself votes as a member of some body (`France voted against the resolution`).
+VENUE_SUBJECT_TYPES = {"vote"}
+# Links that leave a trigger's clause when climbed (the trigger is a reported, subordinate,
+# relative or parenthetical clause of the word above); a verb reached by any other link
+# (`conj`, `xcomp`) shares the clause's modifiers (`officers searched X and arrested two men`).
+SAME_CLAUSE_VERB_LINKS = {"conj", "xcomp"}
+# Places under the trigger are read at most this many links down: deeper ones sit in
+# clauses about something else (`an investigation that covers payments to officials in X`).
+MAX_DEPTH = 3
+# Links into a participant phrase: its place says where the participant is, not the event.
+PARTICIPANT_LINKS = {"nsubj", "agent", "csubj"}
+# Prepositions that introduce the other side of a talk or deal (`a deal with a firm in X`).
+PARTICIPANT_PREPS = {"with", "between", "among"}
+# A trigger that modifies a noun (`extradition hearing`) names the event with that noun.
+NOMINAL_MODIFIER_LINKS = {"compound", "amod", "nmod"}
+
+# Score penalties (lower wins; the base is the token distance to the trigger).
+TARGET_PENALTY = 5  # `struck the city of X`: the target, unless a locative phrase says more
+DESTINATION_PENALTY = 10  # `flew them to Oman`
+INNER_PENALTY = 20  # a place inside the trigger's phrase, after any attached to it
 
 
 def _same_type(tok: Token, etype: str) -> bool:
@@ -40,7 +91,7 @@ def _same_type(tok: Token, etype: str) -> bool:
 
 
 def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) -> str | None:
-    """`across the city`, `the Ukrainian capital` -> the last city named before."""
+    """`across the city`, `near the city center`, `the Ukrainian capital` -> the last city named."""
     trig = {t.i for t in toks}
     doc = view.doc
     for i, lemma in enumerate(view.lemmas):
@@ -52,8 +103,6 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
         nation = next(
             (lx.country_of(c.text) for c in tok.children if c.dep_ == "amod" and lx.country_of(c.text)), None
         )
-        if not (nation or any(c.lower_ == "the" for c in tok.children)):
-            continue
         cur = tok  # `the city center`, `districts of the capital`: climb to the phrase head
         for _ in range(3):
             if cur.dep_ == "compound":
@@ -62,6 +111,13 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
                 cur = cur.head.head
             else:
                 break
+        # `the city` is definite, so it refers back; in `the city center` the article
+        # hangs from the phrase head
+        definite = any(c.lower_ == "the" for c in tok.children) or (
+            tok.dep_ == "compound" and any(c.lower_ == "the" for c in tok.head.children)
+        )
+        if not (nation or definite):
+            continue
         head = cur.head
         located = (cur.dep_ == "pobj" and head.lower_ in LOCATION_PREPS | {"across"}) or (
             cur.dep_ == "dobj" and head.i in trig
@@ -86,11 +142,12 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
 
 def place_spans(view: DocView) -> list[Span]:
     """GPE/LOC/FAC entities, plus places the entity recogniser missed or mislabelled:
-    gazetteer words (`Kyiv`) and proper names headed by a place noun (`Logar province`,
-    `the Rukban camp`)."""
+    gazetteer words (`Kyiv`), proper names headed by a place noun (`Logar province`,
+    `the Rukban camp`) and names after `the town of`-style phrases (`the town of Merefa`,
+    whatever label the name got: the phrase itself says it is a place)."""
     doc = view.doc
     spans = [e for e in view.ents if e.label_ in PLACE_LABELS]
-    covered = {i for e in spans for i in range(e.start, e.end)}
+    covered = {i for e in view.ents if e.label_ in PLACE_LABELS for i in range(e.start, e.end)}
     for i, (low, lemma) in enumerate(zip(view.lowers, view.lemmas, strict=True)):
         if low in lx.COUNTRIES:  # `lower_` is `text.lower()`: the cheap test first
             tok = doc[i]
@@ -101,6 +158,7 @@ def place_spans(view: DocView) -> list[Span]:
                 and lx.country_of(tok.text)
             ):
                 spans.append(doc[i : i + 1])
+                covered.add(i)
         elif lemma in lx.NAMED_PLACE_NOUNS and i not in covered:
             tok = doc[i]
             if tok.pos_ != "NOUN":
@@ -113,88 +171,246 @@ def place_spans(view: DocView) -> list[Span]:
             if names and not any(j in covered for j in range(names[0].i, i + 1)):
                 spans.append(doc[names[0].i : i + 1])
                 covered.update(range(names[0].i, i + 1))
+        if lemma == "of" and i > 0:
+            named = _of_name(doc[i])
+            if named is not None and not any(j in covered for j in range(named.start, named.end)):
+                spans.append(named)
+                covered.update(range(named.start, named.end))
     return spans
 
 
+def _of_name(of: Token) -> Span | None:
+    """`the town of Merefa` -> `Merefa`: a proper name after a common place noun."""
+    head = of.head
+    if of.dep_ != "prep" or head.pos_ != "NOUN" or head.lemma_.lower() not in OF_NAME_PLACE_NOUNS:
+        return None
+    for g in of.children:
+        if g.dep_ == "pobj" and g.pos_ == "PROPN":
+            left = g.left_edge.i
+            while left < g.i and g.doc[left].pos_ != "PROPN":
+                left += 1  # `the city of the Hague`: the name, not its article
+            return g.doc[left : g.i + 1]
+    return None
+
+
+def _anchors(toks: list[Token]) -> dict[int, int]:
+    """The trigger and the words it hangs from, up to the head of its own clause, each
+    with the first token index from which a preposition attached to it counts.
+
+    A noun trigger climbs to its verb (`talks were held`); a verb stops at itself unless
+    it is coordinated with or controlled by the verb above (`conj`, `xcomp`), which share
+    its clause's modifiers, as does a `by`-gerund (`_means`). Reporting, main and
+    subordinate clauses above are not climbed. A noun coordinated after another shares
+    only the modifiers after it: in `the embassy's role in X and the sanctions`, `in X`
+    belongs to the first noun alone.
+    """
+    anchors = {t.i: 0 for t in toks}
+    for t in toks:
+        cur = t
+        for _ in range(6):
+            if cur.head.i == cur.i:
+                break
+            if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in SAME_CLAUSE_VERB_LINKS and not _means(cur):
+                break
+            after = t.i if cur.dep_ == "conj" and cur.pos_ in ("NOUN", "PROPN") else 0
+            cur = cur.head
+            anchors[cur.i] = min(anchors.get(cur.i, after), after)
+    return anchors
+
+
+def _means(verb: Token) -> bool:
+    """`created a crisis in X by blocking aid`: a `by`-gerund names how the act above was
+    done, one act in one place."""
+    return verb.dep_ == "pcomp" and verb.head.lower_ == "by"
+
+
+def _phrase(toks: list[Token]) -> set[int]:
+    """The trigger and the nouns it modifies: `extradition` -> `extradition hearing`."""
+    out = {t.i for t in toks}
+    for t in toks:
+        cur = t
+        while (
+            cur.dep_ in NOMINAL_MODIFIER_LINKS and cur.head.i != cur.i and cur.head.pos_ in ("NOUN", "PROPN")
+        ):
+            cur = cur.head
+            out.add(cur.i)
+    return out
+
+
+def _depth_below(tok: Token, trig: set[int]) -> int | None:
+    """Links from a trigger word down to `tok` (0 for the trigger itself), or None when
+    `tok` is not inside the trigger's phrase within `MAX_DEPTH` links or the path passes
+    through a participant (`soldiers stationed in X fired`: the subject's place)."""
+    cur = tok
+    for depth in range(MAX_DEPTH + 1):
+        if cur.i in trig:
+            return depth
+        if cur.head.i == cur.i or cur.dep_ in PARTICIPANT_LINKS:
+            return None
+        if cur.dep_ == "pobj" and cur.head.lower_ in PARTICIPANT_PREPS:
+            return None
+        cur = cur.head
+    return None
+
+
+def _clause_object(tok: Token, toks: list[Token], anchors: dict[int, int]) -> bool:
+    """`tok` is the direct object of a verb of the trigger's clause (`searched a house near
+    X and arrested two men`), and not a second `dobj` beside a trigger that is that verb's
+    object (a verb has one direct object: a second one is a misparse of an adjunct)."""
+    verb = tok.head
+    return (
+        tok.dep_ == "dobj"
+        and verb.i in anchors
+        and verb.pos_ == "VERB"
+        and not any(t.dep_ == "dobj" and t.head.i == verb.i for t in toks)
+    )
+
+
+def _hyphen_joined(left: Token, right: Token) -> bool:
+    """Two adjacent tokens written as one word through a hyphen (`Japan` + `-Korea`)."""
+    return not left.whitespace_ and (left.text[-1] in "-–" or right.text[0] in "-–")
+
+
+def _hyphen_pair(ent: Span) -> bool:
+    """`Japan-Korea`, `Brazil-Chile`: a name joined by a hyphen (no spaces) to
+    another capitalised name names the two sides of a relation, never one venue (`US-led`
+    is no pair: the other side is no name)."""
+    doc = ent.doc
+    lo, hi = ent.start, ent.end  # widen over `-` joined without spaces: `Japan` `-Korea`
+    while lo > 0 and _hyphen_joined(doc[lo - 1], doc[lo]):
+        lo -= 1
+    while hi < len(doc) and _hyphen_joined(doc[hi - 1], doc[hi]):
+        hi += 1
+    parts = [p for p in doc[lo:hi].text.replace("–", "-").split("-") if p]
+    return len(parts) >= 2 and all(p[0].isupper() for p in parts)
+
+
+def _locative_prep(prep: Token, etype: str, anchors: dict[int, int]) -> bool:
+    """A preposition that can give an event's place (see `MOTION_ONLY_PREPS`)."""
+    low = prep.lower_
+    if low not in LOCATION_PREPS:
+        return False
+    if low in MOTION_ONLY_PREPS:
+        head = prep.head
+        return etype in MOTION_TYPES or (head.i in anchors and head.lemma_.lower() in lx.DESTINATION_VERBS)
+    return True
+
+
+def _venue_attachment(prep: Token, anchors: dict[int, int]) -> tuple[Token, Token]:
+    """The preposition and word a locative phrase hangs from, climbing from a venue to the
+    phrase that holds it (`talks at a hotel in Geneva`: `in Geneva` locates the hotel, the
+    hotel the talks), up to an anchor or two venues up."""
+    attach = prep.head
+    for _ in range(2):
+        if attach.i in anchors or attach.dep_ != "pobj":
+            break
+        if attach.head.lower_ not in LOCATION_PREPS - MOTION_ONLY_PREPS:
+            break
+        prep, attach = attach.head, attach.head.head
+    return prep, attach
+
+
+def _score(
+    ent: Span, toks: list[Token], trig: set[int], anchors: dict[int, int], phrase: set[int], etype: str
+) -> float | None:
+    """How well `ent` places the event (lower is better), or None when it does not."""
+    root = ent.root
+    dist = min(abs(root.i - t.i) for t in toks)
+    cur = root
+    for _ in range(4):  # climb compound/appos/of-chains to a locative preposition
+        if cur.i in trig:
+            break  # `Istanbul talks`: a modifier of the trigger itself, see below
+        if cur.dep_ == "pobj" and _locative_prep(cur.head, etype, anchors):
+            prep, attach = _venue_attachment(cur.head, anchors)
+            if attach.i in anchors:  # not when it modifies an earlier conjunct only
+                return dist if prep.i >= anchors[attach.i] else None
+            inner = _depth_below(attach, phrase) is not None or _clause_object(attach, toks, anchors)
+            return dist + INNER_PENALTY if inner else None
+        verb = cur.head.head
+        if (
+            cur.dep_ == "pobj"
+            and cur.head.lower_ == "to"
+            and verb.lemma_.lower() in lx.DESTINATION_VERBS
+            and (verb.i in anchors or (verb.dep_ == "conj" and verb.head.i in anchors))
+        ):
+            return dist + DESTINATION_PENALTY  # `sent them to Qatar`, `traveling to Florida for talks`
+        if (
+            etype in VENUE_POSSESSIVE_TYPES
+            and cur.dep_ == "poss"
+            and cur.head.pos_ == "NOUN"
+            and (cur.head.i in trig or _same_type(cur.head, etype))
+        ):
+            return dist  # `Indiana's biggest teacher protest`
+        if (
+            etype == "attack"
+            and cur.dep_ == "pobj"
+            and cur.head.lower_ in TARGET_PREPS
+            and cur.head.head.i in trig
+        ):
+            return dist + TARGET_PENALTY  # `invasion of Ukraine`, `strikes on Kyiv`
+        if etype == "attack" and cur.dep_ == "dobj" and cur.head.i in trig and cur.head.pos_ == "VERB":
+            return dist + TARGET_PENALTY  # `invaded Ukraine`, `struck the city of Bila Tserkva`
+        if (
+            etype in VENUE_SUBJECT_TYPES
+            and cur.dep_ in ("nsubj", "nsubjpass")
+            and cur.head.i in anchors
+            and ent.label_ in PLACE_LABELS
+            and (cur.i != root.i or not lx.is_country(ent.text))
+        ):
+            return dist + TARGET_PENALTY  # `Ohio voters approved ...`, `the state begins voting`
+        if cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.lemma_.lower() in lx.PLACE_NOUNS:
+            cur = cur.head.head
+            continue
+        if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head.i != cur.i:
+            cur = cur.head
+            continue
+        if cur.dep_ == "amod" and cur.head.lemma_.lower() in lx.PLACE_NOUNS:
+            cur = cur.head  # `in Logar province` parsed with `Logar` as a modifier
+            continue
+        break
+    if (
+        root.dep_ in ("compound", "nmod")
+        and root.head.i in trig
+        and (etype in VENUE_POSSESSIVE_TYPES or not lx.is_country(ent.text))
+        and not _hyphen_pair(ent)
+    ):
+        return dist  # `Istanbul talks`; `Hong Kong protests` (not `Russia sanctions`)
+    return None
+
+
+def _locates(first: Span, second: Span) -> bool:
+    """True when `second` only says where `first` is: `A, in the B region`, `A in B`,
+    `A, B` (English names nested places from the smallest outward)."""
+    gap = first.doc[first.end : second.start]
+    if len(gap) > 3:
+        return False
+    return all(t.lower_ in (",", "in") or t.pos_ == "DET" for t in gap)
+
+
 def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
-    """A place in a locative phrase near the trigger: `talks in Istanbul`, `Istanbul talks`.
+    """The best-placed of the sentence's places for this trigger, else None.
 
     `places` is the sentence's `place_spans`, computed once for all its triggers.
     """
-    anchors = {t.i for t in toks}
-    for t in toks:
-        cur = t
-        for _ in range(5):
-            if cur.head.i == cur.i:
-                break
-            cur = cur.head
-            anchors.add(cur.i)
     trig = {t.i for t in toks}
-    best: tuple[float, str] | None = None
+    anchors = _anchors(toks)
+    phrase = _phrase(toks)
+    scored: list[tuple[float, Span]] = []
     for ent in places:
         if ent.root.i in trig:
             continue
-        root = ent.root
-        dist = min(abs(root.i - t.i) for t in toks)
-        score: float | None = None
-        cur = root
-        for _ in range(4):  # climb compound/appos/of-chains to a locative preposition
-            if cur.dep_ == "pobj" and cur.head.lower_ in LOCATION_PREPS:
-                attach = cur.head.head
-                score = dist if attach.i in anchors else dist + 20
-                break
-            verb = cur.head.head
-            if (
-                cur.dep_ == "pobj"
-                and cur.head.lower_ == "to"
-                and verb.lemma_.lower() in lx.DESTINATION_VERBS
-                and (verb.i in anchors or (verb.dep_ == "conj" and verb.head.i in anchors))
-            ):
-                score = dist + 10  # `sent them to Qatar`, `traveling to Florida for talks`
-                break
-            if (
-                etype in VENUE_POSSESSIVE_TYPES
-                and cur.dep_ == "poss"
-                and cur.head.pos_ == "NOUN"
-                and (cur.head.i in trig or _same_type(cur.head, etype))
-            ):
-                score = dist  # `Indiana's biggest teacher protest`
-                break
-            if (
-                etype == "attack"
-                and cur.dep_ == "pobj"
-                and cur.head.lower_ in TARGET_PREPS
-                and cur.head.head.i in trig
-            ):
-                score = dist + 5  # `invasion of Ukraine`, `strikes on Kyiv`
-                break
-            if etype == "attack" and cur.dep_ == "dobj" and cur.head.i in trig and cur.head.pos_ == "VERB":
-                score = dist + 5  # `invaded Ukraine`, `struck the city of Bila Tserkva`
-                break
-            if (
-                cur.dep_ == "pobj"
-                and cur.head.lower_ == "of"
-                and cur.head.head.lemma_.lower() in lx.PLACE_NOUNS
-            ):
-                cur = cur.head.head
-                continue
-            if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head.i != cur.i:
-                cur = cur.head
-                continue
-            if cur.dep_ == "amod" and cur.head.lemma_.lower() in lx.PLACE_NOUNS:
-                cur = cur.head  # `in Logar province` parsed with `Logar` as a modifier
-                continue
-            break
-        if (
-            score is None
-            and root.dep_ in ("compound", "nmod")
-            and root.head.i in trig
-            and (etype in VENUE_POSSESSIVE_TYPES or not lx.is_country(ent.text))
-        ):
-            score = dist  # `Istanbul talks`; `Hong Kong protests` (not `Russia sanctions`)
-        if score is not None and (best is None or score < best[0]):
-            best = (score, ent.text)
-    return clean_name(best[1]) if best else None
+        score = _score(ent, toks, trig, anchors, phrase, etype)
+        if score is not None:
+            scored.append((score, ent))
+    if not scored:
+        return None
+    scored.sort(key=lambda se: se[1].start)
+    for k in range(len(scored) - 1, 0, -1):  # a place located by the next one takes its score
+        (s1, a), (s2, b) = scored[k - 1], scored[k]
+        if s2 < s1 and _locates(a, b):
+            scored[k - 1] = (s2, a)
+    best = min(scored, key=lambda se: (se[0], se[1].start))
+    return clean_name(best[1].text)
 
 
 def event_location(

@@ -1,12 +1,23 @@
 """Event status: whether a trigger reports an event that occurred, is planned, or is negated.
 
-`event_status` reads the trigger's own modifiers and the words governing it (its path up
-the parse to the clause verb): negation, refusal and failure make it negated; condition,
-modality, intention, schedules and planned-head nouns make it planned; otherwise it
-occurred. The rules are predicates tried in order, all negation rules before the planned ones.
-The climb stops at a clause that states its event as fact (tensed, own subject, no modal, no
-`if`/`while`): the modality of the clause above (`could face charges after he attacked`) is
-not the event's. Ordinals (`the third hearing`) count occurrences and plan nothing.
+`event_status(tok, span_toks, etype)` reads the trigger's own modifiers and the words governing
+it (its path up the parse to the clause verb): negation, refusal and failure make it negated;
+condition, modality, intention, likelihood, schedules, free-choice `any` and planned-head nouns
+make it planned; otherwise it occurred. The rules are predicates tried in order, all negation
+rules before the planned ones.
+
+What the climb up the parse passes through, and where it stops (the status above is then not
+the event's):
+- it passes through non-finite clauses (infinitives, gerund subjects, `permit X to send aid`),
+  which have no tense of their own;
+- it stops at a clause that states its event as fact (tensed, own subject, no modal, no
+  `if`/`while`; a temporal clause under a future, `once it has been signed`, is no fact):
+  `could face charges after he attacked`, `announced that he was convicted`;
+- it stops at an apposition, at a reduced relative clause (`a policy favoring sanctions`), at
+  an event used as a time anchor (`after`, `since`, `amid`, `within weeks of`), at the topic
+  of speech (`about the attack`) and at results (`the results of the inquiry`).
+Ordinals (`the third hearing`) count occurrences and plan nothing; negation of `be` with a
+place phrase (`was not at the meeting`) is about the subject, not the event.
 """
 
 from __future__ import annotations
@@ -17,6 +28,9 @@ from dataclasses import dataclass
 from spacy.tokens import Token
 
 from pipeline.nlp import lexicons as lx
+
+# Not re-exported by `lexicons` (whose __init__ is outside this change): imported directly.
+from pipeline.nlp.lexicons.status import ADVOCACY_NOUNS, ANCHOR_PREPS, FAILURE_VERBS, LIKELY_ADVERBS
 from pipeline.records import EventStatus
 
 # An event named as the topic of something else keeps its own status: `did not comment
@@ -35,24 +49,50 @@ def _path(tok: Token) -> list[tuple[Token, str]]:
     for _ in range(6):
         if cur.head.i == cur.i:
             break
-        if cur.dep_ in ("advcl", "relcl", "conj", "acl") and _states_fact(cur):
-            break  # `was arrested after he fled` / `could face charges after he attacked`
+        if cur.dep_ in ("advcl", "relcl", "conj", "acl", "ccomp") and _states_fact(cur):
+            # `was arrested after he fled` / `could face charges after he attacked`; reported
+            # speech: `the court announced (that) he was convicted` is the embedded clause's
+            # own tense, not the modality of `announced`.
+            break
+        if cur.dep_ == "appos":
+            break  # an apposition describes a participant as background fact
         head = cur.head
         if cur.dep_ == "pobj" and (
             head.lower_ in TOPIC_PREPS or (head.lower_ == "of" and head.head.lemma_.lower() in lx.TOPIC_NOUNS)
         ):
             break
+        if cur.dep_ in ("pobj", "pcomp") and head.lower_ in ANCHOR_PREPS:
+            break  # `will meet after the attack`: an event used as a time anchor is presupposed
         out.append((head, cur.dep_))
         cur = head
-        if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in ("xcomp", "pcomp", "acl", "advcl"):
+        if (
+            cur.pos_ in ("VERB", "AUX")
+            and cur.dep_ not in _CLIMB_DEPS
+            and not (cur.dep_ == "ccomp" and _infinitive(cur))
+        ):
+            break  # a finite clause has its own tense; a to-infinitive takes the status above
+        if cur.dep_ == "acl" and cur.tag_ == "VBG":
+            # `pursued a policy favoring sanctions`: a present participle after a noun is a
+            # reduced relative clause (`a policy that favors sanctions`), stated as fact.
             break
     return out
 
 
+# Non-finite clauses (and clausal subjects: `imposing sanctions would be a mistake`) have no
+# tense of their own: the climb goes on to the verb they depend on.
+_CLIMB_DEPS = ("xcomp", "pcomp", "acl", "advcl", "csubj")
+
+
+def _infinitive(verb: Token) -> bool:
+    """A to-infinitive (`permit the charity to send aid`): no tense of its own."""
+    return verb.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
 def _states_fact(verb: Token) -> bool:
     """A clause that states its event on its own: a tensed verb (or tensed auxiliary), with
-    a subject, no modal and no `if`/`unless`/`while` (`_OPEN_MARKS`). The modality of the clause it hangs from
-    (`could face charges after he attacked`) is not its own."""
+    a subject, no modal, no `if`/`unless`/`while` (`_OPEN_MARKS`) and not a temporal clause
+    under a future (`_TEMPORAL_MARKS`). The modality of the clause it hangs from (`could face
+    charges after he attacked`) is not its own."""
     if verb.pos_ not in ("VERB", "AUX"):
         return False
     kids = list(verb.children)
@@ -60,6 +100,8 @@ def _states_fact(verb: Token) -> bool:
         return False
     if any(c.tag_ == "MD" or (c.dep_ == "mark" and c.lower_ in _OPEN_MARKS) for c in kids):
         return False
+    if any(c.dep_ == "mark" and c.lower_ in _TEMPORAL_MARKS for c in kids) and _future(verb.head):
+        return False  # `will visit once the treaty has been ratified`
     tensed = ("VBD", "VBZ", "VBP")
     return verb.tag_ in tensed or any(c.dep_ in ("aux", "auxpass") and c.tag_ in tensed for c in kids)
 
@@ -67,6 +109,17 @@ def _states_fact(verb: Token) -> bool:
 # Subordinators of clauses that share the modality of the clause above: condition, purpose,
 # simultaneity with a wish (`would like ... while the US maintains tariffs`).
 _OPEN_MARKS = frozenset({"if", "unless", "while", "until", "so", "whether"})
+# English puts a temporal clause about the future in the present or perfect tense (`when he
+# arrives`, `once the deal has been signed`): under a future main clause it is not a fact.
+_TEMPORAL_MARKS = frozenset({"when", "once", "before", "after", "as"})
+_FUTURE_AUX = frozenset({"will", "shall", "'ll"})
+
+
+def _future(verb: Token) -> bool:
+    """A clause in the future tense (`will meet`, `'ll be able to`)."""
+    return any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for c in verb.children)
+
+
 # Ordinals count occurrences (`the third hearing`), they do not place an event in the future.
 _ORDINALS = frozenset(
     [
@@ -100,14 +153,43 @@ class _Trigger:
 
 
 def _negated_on_trigger(t: _Trigger) -> bool:
-    """`no talks`, `talks did not`, `a deal that collapsed`."""
-    for w in t.span_toks:
+    """`no talks`, `talks did not`, `a deal that collapsed`, `no extradition request`.
+
+    A relative clause negates its noun only when the negating verb is used without a
+    complement: `a deal that collapsed` failed, but in `an agreement that fails to protect X`
+    (or `talks with rebels who refused to disarm`) what fails is the complement.
+    """
+    for w in _nominal_words(t):
         for c in w.children:
             if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
                 return True
-            if c.dep_ == "relcl" and c.lemma_.lower() in lx.NEGATING_VERBS:
+            if (
+                c.dep_ == "relcl"
+                and (c.lemma_.lower() in lx.NEGATING_VERBS or c.lemma_.lower() in FAILURE_VERBS)
+                and not any(g.dep_ in _COMPLEMENTS and g.tag_ not in _RELATIVE_TAGS for g in c.children)
+            ):
                 return True
     return False
+
+
+# Relative pronouns stand for the noun itself: `a deal that they rejected` (`that` = the deal).
+_RELATIVE_TAGS = frozenset({"WDT", "WP"})
+
+
+# Adjunct relations: a phrase or clause beside a predicate (`with protests spreading, the army
+# is likely to intervene`) does not share the predicate's likelihood.
+_ADJUNCTS = frozenset({"advcl", "prep", "npadvmod", "advmod"})
+# Dependents that complete a verb: with one of them, a negating verb is about that complement.
+_COMPLEMENTS = frozenset({"dobj", "xcomp", "ccomp"})
+
+
+def _nominal_words(t: _Trigger) -> list[Token]:
+    """The trigger's words plus the noun it is a compound modifier of: in `no extradition
+    request` the determiner that negates the event sits on `request`."""
+    out = list(t.span_toks)
+    if t.tok.dep_ == "compound" and t.tok.head.pos_ in ("NOUN", "PROPN"):
+        out.append(t.tok.head)
+    return out
 
 
 def _negated_above(t: _Trigger) -> bool:
@@ -117,16 +199,31 @@ def _negated_above(t: _Trigger) -> bool:
         low = anc.lemma_.lower()
         subject = via in ("nsubj", "nsubjpass", "csubj")
         copula = low in lx.INCHOATIVE or via == "nsubjpass"  # `tornadoes were not (seen)`
+        # `the minister was not at the meeting`: a negated `be` with a place phrase says where
+        # its subject was not; the event in that phrase still happened.
+        located = low == "be" and via == "prep"
         if (
             anc.pos_ in ("VERB", "AUX")
             and (not subject or copula)
             and first_verb
+            and not located
             and any(c.dep_ == "neg" for c in anc.children)
         ):
             return True
         if low == "without" or (anc.pos_ == "NOUN" and low in lx.NEGATED_HEAD_NOUNS):
             return True
-        if anc.pos_ == "VERB" and low in lx.NEGATING_VERBS and via in ("dobj", "xcomp", "ccomp"):
+        # The passive subject is the verb's object: `talks were suspended` = `suspended talks`.
+        if anc.pos_ == "VERB" and low in lx.NEGATING_VERBS and via in ("dobj", "xcomp", "ccomp", "nsubjpass"):
+            return True
+        # `the talks collapsed`, `the bid faltered`: an event that is the subject of an
+        # intransitive verb of failure did not come about (with a complement, `the talks failed
+        # to produce a deal`, the failure is the complement's).
+        if (
+            anc.pos_ == "VERB"
+            and via == "nsubj"
+            and low in FAILURE_VERBS
+            and not any(c.dep_ in _COMPLEMENTS for c in anc.children)
+        ):
             return True
         if low == "rule" and any(c.lower_ == "out" for c in anc.children):
             return True
@@ -156,14 +253,24 @@ def _conditional(t: _Trigger) -> bool:
 
 
 def _planned_on_trigger(t: _Trigger) -> bool:
-    """`possible talks`, `will meet`."""
+    """`possible talks`, `will meet`, `any deal`.
+
+    `any` as a noun's determiner picks no particular event (free choice: `any treaty requires
+    approval`, `a precondition for any truce`); under negation (`did not reach any deal`)
+    the negated rules have already decided.
+    """
     for w in t.span_toks:
         for c in w.children:
             if c.lower_ in lx.PLANNED_MODIFIERS and c.i < w.i and not _ordinal(c):
                 return True
             if w.pos_ == "VERB" and c.dep_ == "aux" and c.lower_ in lx.MODALS:
                 return True
-    return False
+    return any(c.dep_ == "det" and c.lower_ == "any" for w in _nominal_words(t) for c in w.children)
+
+
+def _past(verb: Token) -> bool:
+    """A verb in the past tense, by itself or by its auxiliaries (`attacked`, `was seen`)."""
+    return verb.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
 
 
 def _ordinal(tok: Token) -> bool:
@@ -181,10 +288,19 @@ def _planned_above(t: _Trigger) -> bool:
                 return True
             if low in lx.PLANNED_VERBS and via in ("dobj", "xcomp", "ccomp", "pobj", "prep"):
                 return True
-        if anc.pos_ in ("VERB", "AUX") and any(
-            c.dep_ in ("acomp", "oprd") and c.lemma_.lower() in lx.LIKELY for c in anc.children
+        if (
+            anc.pos_ in ("VERB", "AUX")
+            and via not in _ADJUNCTS
+            and any(c.dep_ in ("acomp", "oprd") and c.lemma_.lower() in lx.LIKELY for c in anc.children)
         ):
-            return True  # `tornadoes are possible`, `a strike is likely`
+            return True  # `tornadoes are possible`, `a strike is likely`; not a clause beside it
+        if (
+            anc.pos_ in ("VERB", "AUX")
+            and modal_ok
+            and not _past(anc)
+            and any(c.dep_ == "advmod" and c.lower_ in LIKELY_ADVERBS for c in anc.children)
+        ):
+            return True  # `talks are likely resuming`; `was probably carried out` is past
         if anc.pos_ in ("VERB", "AUX") and subject and low in lx.SCHEDULED:
             return True  # `the tariffs are set to take effect`, `talks are expected`
         if anc.pos_ in ("VERB", "AUX") and subject:
@@ -197,7 +313,7 @@ def _planned_above(t: _Trigger) -> bool:
             and not (low in ("agreement", "deal") and t.etype == "agreement")
         ):
             return True
-        if low == "for" and anc.head.lemma_.lower() in ("call", "push", "plea", "appeal"):
+        if low == "for" and anc.head.lemma_.lower() in ADVOCACY_NOUNS:
             return True
         if anc.lower_ == "going" and any(c.dep_ == "xcomp" for c in anc.children):
             return True

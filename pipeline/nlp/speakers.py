@@ -2,22 +2,27 @@
 
 `SpeakerResolver` turns the subject (or agent, possessor, `according to` object) of a
 reporting cue into a name and a type (PERSON, ORG, GPE, GROUP or NONE): entity mentions are
-widened to the article's fullest form, bare titles (`the minister`) and definite nouns (`the
-ministry`) resolve to the person or organisation named so earlier, and pronouns to the latest
-speaker or subject of the right gender (guessed from honorifics and the pronouns that follow
-a name). One resolver serves one document, in text order.
+widened to the article's fullest form; a source phrase ending in a name set off by commas
+(`the company that runs it, Dick Clark Productions,`) is that name; definite descriptions
+(`the suspect`, `China's ambassador`) take the name the article introduced with that noun;
+bare titles (`the minister`) and organisation nouns (`the ministry`, `the bank`) resolve to
+the person titled so or the nearest compatible organisation; `the statement` to whoever
+issued it; pronouns to the nearest speaker or subject that agrees in gender and number
+(`pipeline.nlp.coref`). Names the article gives a title (`Minister X`) are persons even
+where the entity recogniser said otherwise. An unnamed source keeps its phrase (`critics`).
+One resolver serves one document, in text order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, Sentence, clean_name, token_span, token_start
+from pipeline.nlp.coref import DEFINITE, Candidate, Coref, main_subject, proper_name
 
 SEARCH_WINDOW = 20_000  # chars looked back for titles and salience; keeps long texts linear
 NAME_DEPS_DROP = {"relcl", "appos", "acl", "punct", "parataxis", "advcl", "cc"}
@@ -62,6 +67,12 @@ def _bare_title(tok: Token) -> bool:
     )
 
 
+def _bare_noun(tok: Token) -> bool:
+    """`the bank`: a definite noun with nothing that would make it a description of its own
+    (`the Jordanian government`, `the bank's lawyers`)."""
+    return all(c.dep_ in ("det", "punct") for c in tok.children)
+
+
 def _entity_of(tok: Token, ents: Sequence[Span]) -> Span | None:
     """The entity of `ents` (the sentence's `doc.ents`, read once) that holds `tok`."""
     for ent in ents:
@@ -86,6 +97,14 @@ def plausible_source(tok: Token) -> bool:
     return any(c.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for c in tok.children)
 
 
+def _in_main_clause(tok: Token) -> bool:
+    """Whether a source token belongs to its sentence's main clause: a main-clause subject
+    (or a name in apposition to one), not a source nested in what someone else said."""
+    while tok.dep_ in ("appos", "compound", "conj") and tok.head.i != tok.i:
+        tok = tok.head
+    return main_subject(tok) or tok.dep_ not in ("nsubj", "nsubjpass")
+
+
 # -------------------------------------------------------------- speaker text
 
 
@@ -94,21 +113,23 @@ class SpeakerResolver:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.last_person: tuple[int, str] | None = None
-        self.last_group: tuple[int, str, str] | None = None
-        self.speakers: list[tuple[int, str]] = []
+        self.coref = Coref(ctx)
+        self.noted: list[Candidate] = []
+        self._plural: dict[str, bool] = {}
+        self._resolved_at: tuple[str, int, bool] | None = None
         self._pwords: set[str] | None = None
-        self._genders: dict[str, str | None] = {}
 
     def note(self, pos: int, speaker: str | None, stype: str) -> None:
-        """Remember the latest speakers for pronoun resolution."""
+        """Remember a claim's speaker as a candidate antecedent for later pronouns and
+        descriptions, with its number and where its source token stands."""
         if speaker is None:
             return
-        if stype == "PERSON":
-            self.last_person = (pos, speaker)
-            self.speakers.append((pos, speaker))
-        else:
-            self.last_group = (pos, speaker, stype)
+        plural = " and " in speaker or self._plural.get(speaker, stype == "GROUP")
+        main = True
+        if self._resolved_at is not None and self._resolved_at[0] == speaker:
+            pos = self._resolved_at[1]  # where the source stands, not where its sentence starts
+            main = self._resolved_at[2]
+        self.noted.append(Candidate(pos, speaker, stype, plural, main))
 
     def resolve(self, sent: Sentence, tok: Token | None) -> tuple[str | None, str]:
         if tok is None:
@@ -119,6 +140,11 @@ class SpeakerResolver:
             low = tok.lower_
         if low in lx.PERSON_PRONOUNS | lx.PLURAL_PRONOUNS | {"it"}:
             return self._pronoun(sent, tok)
+        if tok.tag_ in ("NNS", "DT") and (low == "both" or any(c.lower_ == "both" for c in tok.children)):
+            # `Both men said`: `both` presupposes a pair, the nearest two people named together
+            pair = self.coref.pair(token_start(sent, tok), self.noted)
+            if pair is not None:
+                return pair.name, pair.stype
         parts = [tok] + [c for c in tok.children if c.dep_ == "conj"]
         for c in list(parts[1:]):
             parts.extend(g for g in c.children if g.dep_ == "conj")
@@ -139,9 +165,19 @@ class SpeakerResolver:
         if not names:
             return None, "NONE"
         stype = types[0] if len(set(types)) == 1 else "GROUP"
-        return " and ".join(names), stype
+        name = " and ".join(names)
+        # number for later pronouns: `officials` and `X and Y` are `they`, `the ministry` `it`
+        self._plural[name] = len(names) > 1 or tok.tag_ in ("NNS", "NNPS")
+        self._resolved_at = (name, token_start(sent, tok), _in_main_clause(tok))
+        return name, stype
 
     def _one(self, sent: Sentence, tok: Token) -> tuple[str, str]:
+        named = self._appositive_name(sent, tok)
+        if named is not None:
+            return named
+        described = self._described(sent, tok)
+        if described is not None:
+            return described
         if _bare_title(tok):
             # `the Prime Minister` -> the person titled so earlier; with none, the title stays
             # (naming the article's most frequent person instead misattributed speech to people
@@ -168,6 +204,9 @@ class SpeakerResolver:
             person = self.ctx.fullest(ent.text)
             if person != ent.text or self.ctx.is_person(ent.text):
                 return person, "PERSON"  # NER called a known person's surname ORG/GPE
+            titled = self.coref.person(ent.text)
+            if titled is not None:
+                return titled, "PERSON"  # the article gives the name a title: `Minister X`
             if ent.end - 1 >= tok.i and tok.ent_type_:
                 label = "GPE" if ent.label_ in ("GPE", "LOC", "FAC") else "ORG"
                 name = clean_name(self._with_modifiers(sent, tok, ent))
@@ -212,6 +251,67 @@ class SpeakerResolver:
             return phrase, "ORG"
         return phrase, "GROUP"
 
+    def _appositive_name(self, sent: Sentence, tok: Token) -> tuple[str, str] | None:
+        """`The company that runs the show, Dick Clark Productions, denies`: a common-noun
+        source whose phrase ends in a name set off by commas is that name. Read off the
+        tokens, not the parse: the parser often hangs such an apposition on the nearest noun
+        (`the show`) instead of the source."""
+        if tok.pos_ != "NOUN" or tok.ent_type_:
+            return None
+        sub = sorted(tok.subtree, key=lambda t: t.i)
+        doc = tok.doc
+        end = sub[-1].i
+        if doc[end].text == ",":
+            end -= 1
+        elif end + 1 >= len(doc) or doc[end + 1].text != ",":
+            return None  # the name must be closed off by a comma before the verb
+        run: list[Token] = []
+        i = end
+        while i > tok.i and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper():
+            run.insert(0, doc[i])
+            i -= 1
+        if not run or i <= tok.i:
+            return None
+        # what stands between the comma and the name may only describe it (`former envoy`)
+        while i > tok.i and doc[i].text != ",":
+            if doc[i].pos_ in ("VERB", "AUX", "PRON") or doc[i].is_punct:
+                return None
+            i -= 1
+        if i <= tok.i:
+            return None
+        name = clean_name(" ".join(t.text for t in run))
+        head = tok.lemma_.lower()
+        person = self.coref.person(name)
+        if person is not None or run[-1].ent_type_ == "PERSON" or head in lx.TITLE_NOUNS | lx.GROUP_NOUNS:
+            return person or self.ctx.fullest(name), "PERSON"
+        label = "GPE" if run[-1].ent_type_ == "GPE" and head not in lx.ORG_NOUNS else "ORG"
+        return self.ctx.expand_acronym(name), label
+
+    def _described(self, sent: Sentence, tok: Token) -> tuple[str, str] | None:
+        """`the suspect said` -> the name the article introduced as `the suspect` (see
+        `Coref.described`); only a definite singular common noun with no name of its own."""
+        if tok.tag_ != "NN" or tok.ent_type_ or not tok.text[:1].islower():
+            return None
+        kids = list(tok.children)
+        head = tok.lemma_.lower()
+        # `China's ambassador`: a title owned by a named country or body is definite too (a
+        # person's `Morrison's lawyer` is relative to that person, and may be anyone's lawyer)
+        owned = head in lx.TITLE_NOUNS and any(
+            c.dep_ == "poss" and c.ent_type_ in ("GPE", "ORG", "NORP") and not self.coref.person(c.text)
+            for c in kids
+        )
+        if not owned and not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in kids):
+            return None
+        if any(c.dep_ == "appos" or c.dep_ == "poss" and not owned for c in kids):
+            return None  # `the group, Big Machine,` / `his lawyer`: named in place, or not definite
+        found = self.coref.described(head, token_start(sent, tok), cataphora=owned)
+        if found is None:
+            return None
+        if found.label == "PERSON" or self.coref.person(found.name):
+            return self.coref.person(found.name) or found.name, "PERSON"
+        label = "GPE" if found.label == "GPE" else "ORG"
+        return self.ctx.expand_acronym(found.name), label
+
     def _with_modifiers(self, sent: Sentence, tok: Token, ent: Span) -> str:
         """Entity text, widened to its noun phrase when the entity is a modifier."""
         toks = _name_tokens(tok)
@@ -244,6 +344,12 @@ class SpeakerResolver:
                     cands.append((salience, m.start(), cand))
             if cands:
                 return self.ctx.fullest(max(cands)[2]), "PERSON"
+        if head in lx.DOCUMENT_NOUNS:
+            # `the statement continued`: the document introduced earlier (`X said in a
+            # statement`) speaks for whoever issued it, the latest source of such a sentence
+            issuer = self.coref.issuer(head, pos, self.noted)
+            if issuer is not None:
+                return issuer.name, issuer.stype
         if head in lx.ORG_NOUNS:
             best = None
             for men in self.ctx.mentions_before(pos, ("ORG",)):
@@ -251,6 +357,14 @@ class SpeakerResolver:
                     best = men.text
             if best:
                 return clean_name(best), "ORG"
+            if tok.tag_ == "NN" and head not in lx.DOCUMENT_NOUNS and _bare_noun(tok):
+                # `the bank said`: the nearest organisation that was a source or a subject
+                for c in self.coref.candidates(pos, self.noted):
+                    kind = c.name.split()[-1].lower()
+                    if kind in lx.ORG_NOUNS and kind != head:
+                        continue  # `Xinhua News Agency` is an agency, never `the commission`
+                    if c.stype == "ORG" and not c.plural:
+                        return c.name, "ORG"
             if head in lx.DEFINITE_ORG_FALLBACK:
                 counts: dict[str, int] = {}
                 for men in self.ctx.mentions_before(pos, ("ORG",)):
@@ -267,117 +381,52 @@ class SpeakerResolver:
         return self._pwords
 
     def _pronoun(self, sent: Sentence, tok: Token) -> tuple[str | None, str]:
-        """he/she -> the most recent person that was a speaker or a subject; they/it -> group."""
+        """The nearest compatible speaker or subject (`Coref.antecedent`: gender and number
+        agree); with none, he/she take the latest person of that gender, they/it the latest
+        organisation or place."""
         low = tok.lower_
         pos = token_start(sent, tok)
+        fronted = self._fronted_person(sent, tok)
+        if fronted is not None:
+            return fronted, "PERSON"
+        found = self.coref.antecedent(low, pos, self.noted)
+        if found is not None:
+            return found.name, found.stype
         if low in ("he", "she", "i", "him", "her"):
             wanted = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(low)
-            cands = [(p, n) for p, n in self.speakers if p < pos]
-            cands += [
-                (m.start, self.ctx.fullest(m.text))
-                for m in self.ctx.mentions_before(pos, ("PERSON", "ORG", "GPE", "NORP"))
-                if m.subject
-                and self.ctx.quote_at(m.start) is None
-                and (m.label == "PERSON" or self.ctx.is_person(m.text))
-            ]
-            for _, name in sorted(cands, reverse=True):
-                if wanted is None or self.gender(name) in (None, wanted):
-                    return name, "PERSON"
             for m in reversed(self.ctx.mentions_before(pos, ("PERSON",))):
                 name = self.ctx.fullest(m.text)
                 if wanted is None or self.gender(name) in (None, wanted):
                     return name, "PERSON"
             return None, "NONE"
-        if self.last_group:
-            return self.last_group[1], self.last_group[2]
         orgs = self.ctx.mentions_before(pos, ("ORG", "GPE"))
         if orgs:
             return clean_name(orgs[-1].text), "ORG" if orgs[-1].label == "ORG" else "GPE"
         return None, "NONE"
 
+    def _fronted_person(self, sent: Sentence, tok: Token) -> str | None:
+        """`While the campaign did not appeal to Julia Gray, she said ...`: a he/she subject
+        of the main clause after a fronted adverbial clause with a subject of its own refers
+        to the person named in that clause (the last one of the pronoun's gender). A clause
+        without its own subject (`After meeting X, he said`) has the pronoun as its
+        understood subject, so X is someone else and is skipped."""
+        if tok.lower_ not in ("he", "she") or tok.dep_ != "nsubj":
+            return None
+        wanted = "m" if tok.lower_ == "he" else "f"
+        ents = sent.view().ents
+        for clause in tok.head.children:
+            if clause.dep_ != "advcl" or clause.i > tok.i:
+                continue
+            if not any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children):
+                continue
+            people = [e for e in ents if e.label_ == "PERSON" and clause.left_edge.i <= e.start < tok.i]
+            for ent in reversed(people):
+                text = proper_name(ent.root)  # the whole name, where NER took only a part
+                name = self.coref.person(text) or self.ctx.fullest(text)
+                if self.gender(name) in (None, wanted):
+                    return name
+        return None
+
     def gender(self, name: str) -> str | None:
         """'m'/'f' from honorifics or the pronouns that follow the name; None when unsure."""
-        if name not in self._genders:
-            self._genders[name] = _guess_gender(self.ctx.text, name)
-        return self._genders[name]
-
-
-_MALE_TITLES = ("Mr", "Sir", "Lord")
-_FEMALE_TITLES = ("Ms", "Mrs", "Miss", "Dame", "Lady")
-_TITLE_TAIL = re.compile(r"\.?\s+")
-_MALE_PRONOUN = re.compile(r"\b(?:he|his|him)\b", re.I)
-_FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers)\b", re.I)
-
-
-def _guess_gender(text: str, name: str) -> str | None:
-    surname = name.split()[-1] if name.split() else name
-    if not surname[:1].isupper():
-        return None
-    if _titled(text, _title_ends(text, _MALE_TITLES), surname):  # `Mr. Smith`
-        return "m"
-    if _titled(text, _title_ends(text, _FEMALE_TITLES), surname):
-        return "f"
-    male = female = 0
-    for end in _word_ends(text, surname):
-        window = text[end : end + 160]
-        male += len(_MALE_PRONOUN.findall(window))
-        female += len(_FEMALE_PRONOUN.findall(window))
-    if male >= 2 * female + 1:
-        return "m"
-    if female >= 2 * male + 1:
-        return "f"
-    return None
-
-
-# The helpers below stand in for `re.search(rf"\b(?:Mr|Sir|Lord)\.?\s+{word}\b")` and
-# `re.finditer(rf"\b{word}\b")`, which compiled new patterns for every name and
-# scanned the whole text position by position.
-
-
-def _is_word_char(ch: str) -> bool:
-    r"""`re`'s `\w` for str patterns."""
-    return ch.isalnum() or ch == "_"
-
-
-def _boundary(text: str, pos: int) -> bool:
-    r"""`re`'s `\b` at `pos`: word-character status differs on the two sides."""
-    before = pos > 0 and _is_word_char(text[pos - 1])
-    after = pos < len(text) and _is_word_char(text[pos])
-    return before != after
-
-
-@lru_cache(maxsize=8)
-def _title_ends(text: str, titles: tuple[str, ...]) -> tuple[int, ...]:
-    r"""Where a name may start after `{title}\.?\s+`: found once per document, not per name.
-
-    No title is a prefix of another, so at most one matches at any position.
-    """
-    ends = []
-    for title in titles:
-        i = text.find(title)
-        while i >= 0:
-            if _boundary(text, i):
-                m = _TITLE_TAIL.match(text, i + len(title))
-                if m:
-                    ends.append(m.end())
-            i = text.find(title, i + 1)
-    return tuple(sorted(ends))
-
-
-def _titled(text: str, title_ends: tuple[int, ...], word: str) -> bool:
-    r"""Whether some honorific (ending in whitespace) is directly followed by `word` and a `\b`."""
-    return any(text.startswith(word, pos) and _boundary(text, pos + len(word)) for pos in title_ends)
-
-
-def _word_ends(text: str, word: str) -> list[int]:
-    r"""End offsets of the non-overlapping matches of `\b{word}\b`, left to right."""
-    ends = []
-    i = text.find(word)
-    while i >= 0:
-        end = i + len(word)
-        if _boundary(text, i) and _boundary(text, end):
-            ends.append(end)
-            i = text.find(word, end)
-        else:
-            i = text.find(word, i + 1)
-    return ends
+        return self.coref.gender(name)

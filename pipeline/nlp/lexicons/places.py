@@ -210,3 +210,11 @@ base port island village town city state street bridge point
 DESTINATION_VERBS: frozenset[str] = words("""
 send travel fly go come return transfer move deport flee head arrive bring take evacuate march
 """)
+# Common nouns for settlements and administrative areas that name a place in `the N of X`
+# (`the town of X`, `the province of X`): X is then a place whatever label the recogniser
+# gave it. Nouns whose `of` also takes non-places (`part of`, `center of`, `state of
+# emergency`) are left out.
+OF_NAME_PLACE_NOUNS: frozenset[str] = words("""
+town city village hamlet suburb region province district county oblast governorate
+municipality island port
+""")

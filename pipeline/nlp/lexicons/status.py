@@ -8,22 +8,37 @@ from __future__ import annotations
 from pipeline.nlp.lexicons.base import words
 
 # Subject of these verbs -> planned: `the tariffs are set to`, `talks are expected`.
-SCHEDULED: frozenset[str] = words("set expect schedule slate plan due poise propose forecast")
+# `suppose`: the semi-modal `be supposed to` (`the vote was supposed to take place`).
+SCHEDULED: frozenset[str] = words("set expect schedule slate plan due poise propose forecast suppose")
 # Predicates that make their subject planned: `tornadoes are possible`.
 LIKELY: frozenset[str] = words("possible likely expected imminent probable unlikely due set")
+# Epistemic adverbs: the event they modify is expected or possible, not reported as done
+# (`talks are likely resuming`, `a strike is probably coming`).
+LIKELY_ADVERBS: frozenset[str] = words("likely probably possibly perhaps maybe")
 # Light verbs whose modality passes to their subject: `early voting will be underway`.
 INCHOATIVE: frozenset[str] = words(
     "be begin start take happen occur follow resume continue go come get remain"
 )
 # Modifiers that make an event planned. Ordinals are not among them: `the third hearing` counts
 # hearings held, it does not announce one.
+# `new` is not among them either: it marks novelty (`a new treaty was signed`), not the future.
 PLANNED_MODIFIERS: frozenset[str] = words("""
-potential possible planned proposed future upcoming next new prospective expected further unofficial
+potential possible planned proposed future upcoming next prospective expected further unofficial
 """)
+# Nouns whose complement is an event wished, intended, offered or only possible: `plans for
+# talks`, `the chance of a ceasefire`, `an opportunity for talks`, `the risk of a strike`.
 PLANNED_HEAD_NOUNS: frozenset[str] = words("""
 plan proposal prospect hope demand call offer bid agreement deal possibility threat request push
-effort attempt promise pledge vow
+effort attempt promise pledge vow chance opportunity likelihood risk danger fear expectation
 """)
+# Nouns (and verbs) of advocacy: what they are `for` is sought, not done (`calls for talks`,
+# `support for a referendum`, `pressure for a ceasefire`).
+ADVOCACY_NOUNS: frozenset[str] = words("call push plea appeal support pressure")
+# Prepositions that use an event as a time or circumstance anchor: `after the attack`, `since
+# the vote`, `amid protests`, `despite the sanctions`, `within weeks of the ceasefire`
+# presuppose that it took place, whatever the modality of the clause they modify (`will meet
+# after the vote`). `before` and `during` are not among them: `before the vote` is often ahead.
+ANCHOR_PREPS: frozenset[str] = words("after since following amid amidst despite within")
 NEGATED_HEAD_NOUNS: frozenset[str] = words("""
 failure rejection refusal absence lack collapse breakdown end hold freeze suspension halt
 """)
@@ -32,8 +47,10 @@ EVIDENCE_VERBS: frozenset[str] = words("indicate show suggest confirm find prove
 MODALS: frozenset[str] = words("will would could may might shall should 'll must")
 NEGATING_VERBS: frozenset[str] = words("""
 fail reject refuse halt cancel scrap scuttle deny block prevent abandon postpone suspend avoid
-pause freeze withhold delay
+pause freeze withhold delay stall
 """)
+# Intransitive verbs of failure: their subject event did not come about (`the talks collapsed`).
+FAILURE_VERBS: frozenset[str] = words("fail collapse falter founder stall")
 PLANNED_VERBS: frozenset[str] = words("""
 plan propose expect threaten demand hope seek want aim intend schedule consider offer prepare
 push urge ask promise pledge vow need order require press discuss set agree commit decide
@@ -42,7 +59,9 @@ announce pressure include weigh pursue
 
 # An event named as the topic of something else keeps its own status: `offered no scenario
 # for the origin of the fire`.
+# Result nouns presuppose the event they are of: `the results of the inquiry`, `the
+# aftermath of the attack`.
 TOPIC_NOUNS: frozenset[str] = words("""
 origin cause source detail aspect circumstance footage video image evidence account record
-transcript content
+transcript content finding result outcome aftermath wake
 """)

@@ -264,6 +264,22 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
 CONTEXT_REQUIRED: dict[str, frozenset[str]] = {**_secondary_context(), **HAND_CONTEXT}
 
 # Subjects that make `kill`, `wound` an attack: weapons and armed actors.
+# People and bodies that take part in events when no name is given (`troops laid siege`,
+# `the judge ruled`, `reporters came under fire`): role nouns of news, on top of the
+# speaker nouns (`lexicons.cues`: GROUP_NOUNS, ORG_NOUNS, TITLE_NOUNS) and the derived
+# military, weapon and court classes. General English roles, none taken from an article.
+PARTICIPANT_NOUNS: frozenset[str] = words("""
+troop troops militant militants gunman gunmen rebel rebels fighter fighters insurgent insurgents
+reporter reporters journalist journalists opposition victim victims suspect suspects defendant
+defendants plaintiff plaintiffs judge judges jury crowd crowds civilian civilians citizen
+citizens villager villagers demonstrator demonstrators striker strikers employee employees
+candidate candidates incumbent delegation delegations negotiator negotiators mediator mediators
+regime junta cabinet ministers minister government governments state states nation nations
+country countries side sides hostage hostages prisoner prisoners detainee detainees captive
+captives refugee refugees attacker attackers assailant assailants police policeman policemen
+guard guards patrol patrols captain lieutenant sergeant colonel major admiral marshal
+""")
+
 WEAPON_NOUNS: frozenset[str] = (
     WEAPONS
     | MILITARY

@@ -1,0 +1,165 @@
+"""Event location (`pipeline.nlp.event_location`) on hand-written sentences, one test per rule.
+
+Every sentence is parsed by the pipeline's own model through the `Analyzer` (no mocks), and
+each test fails when its rule is taken out of the module (the sentences were checked that
+way). Place names here are test data only; the rules name no place.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.nlp.analyzer import Analyzer
+from pipeline.nlp.events import Event
+
+
+def event(analyzer: Analyzer, text: str, etype: str, trigger: str | None = None) -> Event:
+    """The first event of `etype` (whose trigger contains `trigger`, if given) in `text`."""
+    result = analyzer.analyze(text)
+    assert result.status == "ok", result.reason
+    hits = [e for e in result.events if e.type == etype and (trigger is None or trigger in e.trigger)]
+    assert hits, [e.to_dict() for e in result.events]
+    return hits[0]
+
+
+# ------------------------------------------------------------ clause boundaries
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The mayor said at a briefing in Denver that the company had signed an agreement with the union.",
+        "The minister said at a news conference in Geneva that Russia had launched an attack on Kharkiv.",
+    ],
+)
+def test_reporting_clause_place_does_not_locate_the_reported_event(analyzer: Analyzer, text: str) -> None:
+    # the briefing happened in Denver/Geneva; the reported event is not placed by it
+    etype = "agreement" if "agreement" in text else "attack"
+    e = event(analyzer, text, etype)
+    assert e.location not in ("Denver", "Geneva"), e
+
+
+def test_place_of_another_event_in_an_adjunct(analyzer: Analyzer) -> None:
+    # `at Leeds` locates the loss, an adjunct of `received`, not the threats
+    e = event(analyzer, "The coach received death threats after Saturday's loss at Leeds.", "threat")
+    assert e.location is None, e
+
+
+def test_place_of_the_subject_locates_a_participant(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Soldiers stationed in Poland fired at the protesters.", "attack")
+    assert e.location is None, e
+
+
+def test_gerund_after_a_time_preposition_is_another_clause(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The regime was condemned in Geneva after blocking the delivery of aid.", "aid")
+    assert e.location is None, e
+
+
+def test_by_gerund_shares_the_place_of_the_act_it_explains(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The regime created a crisis in Aleppo by blocking the delivery of aid.", "aid")
+    assert e.location == "Aleppo", e
+
+
+# ------------------------------------------------------------ inside the event's phrase
+
+
+def test_place_attached_inside_the_trigger_phrase(analyzer: Analyzer) -> None:
+    e = event(analyzer, "A drone strike on a hospital in Sudan killed nine people.", "attack")
+    assert e.location == "Sudan", e
+
+
+def test_place_of_the_venue_in_a_relative_clause(analyzer: Analyzer) -> None:
+    text = "The appeal hearing, which is expected to take place at a tribunal in Dublin, was postponed."
+    assert event(analyzer, text, "legal_action").location == "Dublin"
+
+
+def test_place_near_the_object_of_a_coordinated_verb(analyzer: Analyzer) -> None:
+    # `near ...` hangs from `house`, the object of `searched`, which `arrested` is joined to
+    text = "Officers searched a house near Victoria Station and arrested two men."
+    e = event(analyzer, text, "legal_action", "arrested")
+    assert e.location is not None and "Station" in e.location, e
+
+
+def test_place_of_a_relative_clause_on_the_noun_the_trigger_modifies(analyzer: Analyzer) -> None:
+    text = "The judge postponed the extradition hearing, which will be held in Belfast next month."
+    assert event(analyzer, text, "legal_action", "extradition").location == "Belfast"
+
+
+def test_place_deep_in_a_relative_clause_is_about_something_else(analyzer: Analyzer) -> None:
+    text = "Prosecutors opened an investigation that covers everything from payments to officials in Panama."
+    assert event(analyzer, text, "legal_action").location is None
+
+
+def test_modifier_of_an_earlier_conjunct_is_not_shared(analyzer: Analyzer) -> None:
+    text = "Lawmakers discussed the embassy's role in Kenya and the sanctions on three banks."
+    e = event(analyzer, text, "sanction")
+    assert e.location is None, e
+
+
+def test_place_of_the_other_side_is_not_the_venue(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The company signed a deal with a manufacturer in Vietnam.", "agreement")
+    assert e.location is None, e
+
+
+# ------------------------------------------------------------ prepositions and compounds
+
+
+def test_into_names_a_topic_unless_the_event_moves(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Lawmakers called for an investigation into China over the hacking.", "legal_action")
+    assert e.location is None, e
+    e = event(analyzer, "Ukrainian troops launched an incursion into Kursk in August.", "attack")
+    assert e.location == "Kursk", e
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("The Germany-France talks resumed on Monday.", "talks"),
+        ("Stocks rallied after the Japan-Korea trade agreement was announced.", "agreement"),
+    ],
+)
+def test_hyphenated_pair_names_the_sides_not_a_venue(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert event(analyzer, text, etype).location is None
+
+
+def test_compound_place_is_still_a_venue(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The Istanbul talks ended without a deal on Friday.", "talks")
+    assert e.location == "Istanbul", e
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Ohio voters approved the measure in a referendum on Tuesday.", "Ohio"),
+        ("Oregon begins early voting next week.", "Oregon"),
+        # a country voting is a member of some body voting, not a venue
+        ("France voted against the resolution on Tuesday.", None),
+    ],
+)
+def test_place_of_the_voters_is_the_venue_of_a_vote(analyzer: Analyzer, text: str, place: str | None) -> None:
+    assert event(analyzer, text, "vote").location == place
+
+
+# ------------------------------------------------------------ which place
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # the recogniser labels these names ORG; `the town of` says they are places
+        ("Shelling killed a woman in the town of Kupiansk on Monday.", "Kupiansk"),
+        ("A missile struck the town of Merefa in the Kharkiv region.", "Merefa"),
+    ],
+)
+def test_name_after_the_town_of_is_a_place(analyzer: Analyzer, text: str, place: str) -> None:
+    assert event(analyzer, text, "attack").location == place
+
+
+def test_smaller_of_two_nested_places(analyzer: Analyzer) -> None:
+    text = "In the village of Zolochiv, in the Kharkiv region, a missile killed two people."
+    assert event(analyzer, text, "attack").location == "Zolochiv"
+
+
+def test_city_centre_refers_to_the_city_named_before(analyzer: Analyzer) -> None:
+    text = "Missiles hit Kharkiv overnight.\n\nResidents reported blasts near the city centre on Monday."
+    assert event(analyzer, text, "attack", "blasts").location == "Kharkiv"
