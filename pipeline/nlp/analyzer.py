@@ -5,7 +5,8 @@ quote marks, trigger stems) get tok2vec + tagger + a table lemmatiser; only thos
 lemmas then hit a cue or a trigger (with its context words) get the parser and entity
 recognition. Entities come from `pipeline.nlp.entityhead` (a head distilled from spaCy's NER
 that reuses the tagger's vectors, ~10x cheaper) or, with `entities="spacy"`, from spaCy's
-own NER.
+own NER. The parser (and spaCy's NER) run through `greedy_parse`: spaCy's greedy transition
+loop driven from Python, the same decisions at half the cost.
 Which trigger candidates become events, and which reporting cues claims, is decided by the
 learned layer of `pipeline.nlp.decide` (`decider="auto"`, each part falling back to the hand
 rules with a warning when its weights are missing or fit another model) or by the hand rules
@@ -21,7 +22,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
+from typing import Any, Literal, TextIO, cast
 
 from spacy.attrs import LEMMA, ORTH, POS, TAG
 from spacy.tokens import Doc, Token
@@ -38,10 +39,7 @@ from pipeline.nlp.model import load_model
 from pipeline.nlp.morph import FastMorph, fix_pos_after_parse
 from pipeline.nlp.segment import find_quotes, has_quote, split_paragraphs, split_sentences
 
-if TYPE_CHECKING:
-    from spacy.pipeline import TrainablePipe
-
-__all__ = ["Analysis", "Analyzer", "Claim", "Event", "run_jsonl"]
+__all__ = ["Analysis", "Analyzer", "Claim", "Event", "greedy_parse", "run_jsonl"]
 
 log = logging.getLogger(__name__)
 ENTITY_RECOGNISERS = ("head", "spacy")
@@ -94,7 +92,7 @@ class Analyzer:
             raise ValueError(f"entities must be one of {ENTITY_RECOGNISERS}, not {entities!r}")
         if isinstance(decider, str) and decider not in ("auto", "rules"):
             raise ValueError(f"decider must be 'auto', 'rules' or a chooser, not {decider!r}")
-        self.nlp = load_model(cache_embeddings=True)
+        self.nlp = load_model(cache_embeddings=True, fast_maxout=True)
         self.decider: EventChooser | None = None
         self.claim_decider: ClaimChooser | None = None
         if decider == "auto":
@@ -223,9 +221,7 @@ class Analyzer:
         for name in self.stage2:
             # NER's own tok2vec is the costliest stage: skip sentences it cannot tag
             todo = docs if name != "ner" else [d for d in docs if _may_hold_entities(d)]
-            pipe = cast("TrainablePipe", self.nlp.get_pipe(name))
-            for _ in pipe.pipe(todo, batch_size=self.batch_size):
-                pass
+            greedy_parse(self.nlp.get_pipe(name), todo, self.batch_size)
         if self.head:
             for i in range(0, len(docs), self.batch_size):
                 self._entities_of(docs[i : i + self.batch_size])
@@ -369,6 +365,52 @@ def _worth_parsing(doc: Doc) -> bool:
         return False
     lemmas = {t.lemma_.lower() for t in doc} | {t.lower_ for t in doc}
     return any(lemmas & need for need in needs)
+
+
+def greedy_parse(parser: Any, docs: list[Doc], batch_size: int = 256) -> None:
+    """Annotate `docs` in place with spaCy's greedy transition parser (parser or NER), as
+    `parser.pipe` would, with the transition loop driven from Python.
+
+    spaCy 3.8's compiled loop (`Parser.greedy_parse`) runs without the GIL, yet its
+    `predict_states` takes and drops it about 120 times per transition (a PyGILState pair in
+    its per-unit loops): 13 million round trips per benchmark pass, 45% of the parser's
+    time. This loop makes the calls that loop makes, with the GIL held, one step for all
+    open sentences at once: the step model (`parser.model.predict`, the tokens' precomputed
+    feature products), the states' feature tokens, the hidden layer (`state2vec`: the same
+    C feature sums, bias and maxout), the output layer through BLIS as the C loop does
+    (`blis.py.gemm`; numpy's BLAS may round differently), unseen classes set to the lowest
+    score, and `parser.transition_states` (the loop's own best-valid-move step). Documents
+    are batched and sorted by length as `parser.pipe` does. The parses equal
+    `parser.pipe`'s bit for bit (tests/test_analyzer_speed_parse.py); a parser this does not
+    fit (beam search, no output layer) goes through `parser.pipe`.
+    """
+    import blis.py  # type: ignore[import-untyped]  # thinc's BLAS bindings ship no type hints
+
+    if parser.cfg.get("beam_width", 1) != 1 or not parser.model.attrs.get("has_upper"):
+        for _ in parser.pipe(docs, batch_size=batch_size):
+            pass
+        return
+    for start in range(0, len(docs), batch_size):
+        by_length = sorted(docs[start : start + batch_size], key=len)
+        step_size = max(batch_size // 4, 2)
+        for sub_start in range(0, len(by_length), step_size):
+            batch = by_length[sub_start : sub_start + step_size]
+            states = parser.moves.init_batch(batch)
+            todo = [state for state in states if not state.is_final()]
+            if todo:
+                step = parser.model.predict(batch)
+                weights = step.vec2scores.get_param("W")
+                bias = step.vec2scores.get_param("b")
+                unseen = step._class_mask == 0  # what spaCy's own `step_forward` reads
+                while todo:
+                    hidden = step.state2vec.predict(step.get_token_ids(todo))
+                    scores = blis.py.gemm(hidden, weights, trans2=True)
+                    scores += bias
+                    if unseen.any():
+                        scores[:, unseen] = scores.min()
+                    todo = parser.transition_states(todo, scores)
+                step.clear_memory()
+            parser.set_annotations(batch, states)
 
 
 def _collect_mentions(ctx: Context) -> None:

@@ -58,6 +58,20 @@ def ner_embedder(nlp: Language) -> Model[Any, Any]:
     raise ValueError("the NER's tok2vec has no 'embed' layer")
 
 
+def in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """`np.isin(values, sorted_ids)` for a sorted array of distinct ids (the gazetteer).
+
+    `np.isin` sorts both arrays on every call (~100 us, twice per sentence: 40% of the
+    head's time); a binary search per value answers the same.
+    """
+    if not len(sorted_ids):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_ids, values)
+    pos[pos == len(sorted_ids)] = 0  # beyond the largest id: compared (and missed) below
+    found: np.ndarray = sorted_ids[pos] == values
+    return found
+
+
 def token_features(
     docs: list[Doc], gazetteer: np.ndarray, embed: Callable[[list[Doc]], list[np.ndarray]]
 ) -> np.ndarray:
@@ -80,7 +94,7 @@ def token_features(
         flags[:, 1] = attrs[:, 1]
         flags[0, 2] = 1.0
         flags[:, 3] = attrs[:, 2]
-        flags[:, 4] = np.isin(attrs[:, 4], gazetteer)
+        flags[:, 4] = in_sorted(attrs[:, 4], gazetteer)
         flags[:, 5] = attrs[:, 3]
         base = np.hstack(
             [doc.tensor.astype(np.float32, copy=False), np.asarray(words, dtype=np.float32), flags]
@@ -214,7 +228,7 @@ def _repair(doc: Doc, spans: list[tuple[int, int, str]], gazetteer: np.ndarray) 
         out.append((start, end, label))
         covered.update(range(start, end))
     attrs = doc.to_array([IS_TITLE, LOWER])
-    for i in np.flatnonzero(attrs[:, 0].astype(bool) & np.isin(attrs[:, 1], gazetteer)):
+    for i in np.flatnonzero(attrs[:, 0].astype(bool) & in_sorted(attrs[:, 1], gazetteer)):
         tag = doc[int(i)].tag_
         if int(i) not in covered and tag in ("NNP", "NNPS", "JJ"):
             out.append((int(i), int(i) + 1, "GPE" if tag == "NNP" else "NORP"))

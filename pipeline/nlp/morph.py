@@ -55,13 +55,13 @@ class FastMorph:
                             self.by_word[word] = value
         self.lemmatizer = cast("Lemmatizer", nlp.get_pipe("lemmatizer"))
         _index_as_sets(self.lemmatizer)
-        # (lower, tag) -> (POS id, morph analysis or None, lemma id): the attributes are
+        # (form, tag) -> (POS id, morph analysis or None, lemma id): the attributes are
         # stored as the ids the strings setters would produce, so a hit costs no look-ups
         self.cache: dict[tuple[int, int], tuple[int, MorphAnalysis | None, int]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         for tok in doc:
-            key = (tok.lower, tok.tag)
+            key = (tok.orth, tok.tag)
             hit = self.cache.get(key)
             if hit is None:
                 low, tag = tok.lower_, tok.tag_
