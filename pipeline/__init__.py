@@ -9,8 +9,9 @@ both call into these modules. One subpackage per stage; plain records flow betwe
       ingest/      feeds polled (state, back-off, OPML), pages turned into article records,
                    one cycle, batches for the scheduler, feed health
       fetch/       the only HTTP edge: SSRF guard, bounded decompression, charset, client
-      nlp/         claims and events with spaCy: model, segmentation, speakers, events,
-                   lexicons, entity head, the Analyzer
+      nlp/         claims and events with spaCy: model, segmentation, speakers and their
+                   coreference, events (actors, status, location), lexicons, entity head,
+                   decision layers, the Analyzer
       store/       the Elasticsearch edge: client and templates, bulk writes, retention,
                    Kibana import, status
       alerts/      rules, queries, stories, per-rule state and (rule, story) records, run, mail

@@ -7,8 +7,11 @@ Importing this package imports nothing else; spaCy loads only when an analyzer i
 - `model`, `segment`, `filters`, `morph`: model loading, segmentation and quote pairing,
   cheap pre-filters, table morphology;
 - `context`: the document record the extractors read; `entityhead`, `embedcache`: entities;
-- `claims` + `speakers`: claim extraction and speaker resolution;
-- `events` + `event_location` + `event_status`: event extraction, its place and status;
+- `claims` + `claim_syntax` + `speakers` + `coref`: claim extraction, speaker resolution and
+  coreference (pronouns, descriptions, titles);
+- `events` + `event_actors` + `event_location` + `event_status`: event extraction, its
+  participants, place and status;
+- `decide` + `features`: the learned decision layers over the rules' candidates;
 - `dates`: publication and event dates; `lexicons`: every rule vocabulary.
 """
 
