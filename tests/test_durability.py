@@ -26,23 +26,11 @@ from pipeline.config import FeedSpec, Settings
 from pipeline.ingest.cycle import run_cycle
 from pipeline.ingest.feedstate import FeedOutcome, load_states
 from pipeline.store.elastic import Indices, ensure_monthly_index, ensure_templates
-from tests.support.elastic import drop_prefix
+from tests.support.elastic import DOCUMENT_KINDS, document_ids, drop_prefix
 from tests.support.httpserver import TestServer
 from tests.support.paths import ROOT, SEEDS
 
-KINDS = ("articles", "claims", "events")
-
-
-def _ids(es: Elasticsearch, indices: Indices) -> dict[str, list[str]]:
-    """Every document id per kind, duplicates included (a duplicate is an id seen twice)."""
-    es.indices.refresh(index=f"{indices.prefix}-*", ignore_unavailable=True)
-    found: dict[str, list[str]] = {}
-    for kind in KINDS:
-        response = es.options(ignore_status=404).search(
-            index=f"{indices.prefix}-{kind}-*", query={"match_all": {}}, size=1000, source=False
-        )
-        found[kind] = sorted(hit["_id"] for hit in response.get("hits", {}).get("hits", []))
-    return found
+KINDS = DOCUMENT_KINDS
 
 
 @pytest.fixture
@@ -57,7 +45,7 @@ def reference(es: Elasticsearch, analyzer, analyzing: Settings, seed_site: TestS
     ensure_templates(es, ix)
     try:
         run_cycle(es, ix, [FeedSpec(seed_site.url("feed.xml"), "Seed")], analyzing, analyzer)
-        ids = _ids(es, ix)
+        ids = document_ids(es, ix.prefix)
     finally:
         drop_prefix(es, ix)
     assert len(ids["articles"]) == 4 and ids["claims"] and ids["events"]
@@ -81,20 +69,20 @@ def test_blocked_writes_are_redone_exactly_once(
     finally:
         _block(es, indices, kind, False)
     assert blocked.ingest.incomplete, "the blocked run acknowledged writes it could not make"
-    assert set(_ids(es, indices)["articles"]).isdisjoint(blocked.ingest.incomplete)
+    assert set(document_ids(es, indices.prefix)["articles"]).isdisjoint(blocked.ingest.incomplete)
     state = load_states(es, indices, [spec])[0]
     assert state.last_outcome == FeedOutcome.OK and state.last_error_kind == "index_error"
     assert state.etag is None and state.last_modified is None, "validators advanced before indexing"
 
     rerun = run_cycle(es, indices, [spec], analyzing, analyzer)
     assert not rerun.ingest.incomplete and rerun.poll.not_modified == 0
-    assert _ids(es, indices) == reference
+    assert document_ids(es, indices.prefix) == reference
     state = load_states(es, indices, [spec])[0]
     assert state.etag and state.last_error_kind is None  # now acknowledged
 
     again = run_cycle(es, indices, [spec], analyzing, analyzer, force=True)
     assert again.poll.not_modified == 1 and again.ingest.new_articles == 0
-    assert _ids(es, indices) == reference
+    assert document_ids(es, indices.prefix) == reference
 
 
 def _cli(indices: Indices, feeds: Path, *args: str) -> subprocess.Popen[str]:
@@ -128,7 +116,7 @@ def test_run_once_exits_non_zero_when_writes_fail(es, indices, tmp_path, seed_si
     process = _cli(indices, feeds, "run", "--once")
     out, err = process.communicate(timeout=180)
     assert process.returncode == 0, err
-    assert _ids(es, indices) == reference
+    assert document_ids(es, indices.prefix) == reference
 
 
 def test_sigkill_mid_cycle_loses_and_duplicates_nothing(es, indices, tmp_path, reference) -> None:
@@ -154,7 +142,7 @@ def test_sigkill_mid_cycle_loses_and_duplicates_nothing(es, indices, tmp_path, r
         restart = _cli(indices, feeds, "run", "--once")
         out, err = restart.communicate(timeout=240)
         assert restart.returncode == 0, err
-    ids = _ids(es, indices)
+    ids = document_ids(es, indices.prefix)
     assert {k: len(v) for k, v in ids.items()} == {k: len(v) for k, v in reference.items()}
     assert all(len(v) == len(set(v)) for v in ids.values())
 
@@ -176,6 +164,6 @@ def test_airflow_batch_fails_and_its_retry_redoes_exactly_what_is_missing(
     assert state.etag is None and state.last_error_kind == "index_error"
     retried = ingest_batch(es, indices, batch, analyzing, analyzer)
     assert retried["not_indexed"] == 0 and retried["errors"] == 0
-    assert _ids(es, indices) == reference
+    assert document_ids(es, indices.prefix) == reference
     again = ingest_batch(es, indices, batch, analyzing, analyzer)
-    assert again["indexed"] == 0 and _ids(es, indices) == reference
+    assert again["indexed"] == 0 and document_ids(es, indices.prefix) == reference

@@ -32,10 +32,8 @@ and its folder are removed on every exit, failures included.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -45,26 +43,24 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 from elasticsearch import Elasticsearch
 
 from pipeline.config import Settings
 from pipeline.store.elastic import Indices, make_client
-from tests.support.elastic import drop_prefix
+from tests.support.elastic import DOCUMENT_KINDS, document_ids, drop_prefix
 from tests.support.esnode import EsNode, private_node
+from tests.support.fixturesite import write_fixture_feed
 from tests.support.httpserver import TestServer
-from tests.support.paths import FIXTURES, ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
 N_ARTICLES = 30
-KINDS = ("articles", "claims", "events")
+KINDS = DOCUMENT_KINDS
 Ids = dict[str, list[str]]  # kind -> every document id found, duplicates included
 PAGE_DELAY = 0.8  # seconds per response while a fault is injected (0 for the reference run)
 ERROR_LINE = re.compile(r"error|fail|not indexed|unavailable|unreachable", re.IGNORECASE)
@@ -86,29 +82,7 @@ def workdir() -> Iterator[Path]:
 def site(workdir: Path) -> Iterator[TestServer]:
     """``N_ARTICLES`` real fixture pages under distinct URLs behind one RSS feed."""
     root = workdir / "site"
-    root.mkdir()
-    manifest = json.loads((FIXTURES / "articles" / "MANIFEST.json").read_text(encoding="utf-8"))
-    (root / "news").mkdir()
-    items = []
-    first = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
-    for number, page in enumerate(manifest[:N_ARTICLES]):
-        name = f"{number:02d}-{Path(page['html']).stem}.html"
-        shutil.copyfile(FIXTURES / "articles" / page["html"], root / "news" / name)
-        items.append(
-            "<item>"
-            f"<title>Fixture article {number}: {escape(page['site'])}</title>"
-            f"<link>{{{{BASE_URL}}}}/news/{name}</link>"
-            f'<guid isPermaLink="false">faults-{number}</guid>'
-            f"<pubDate>{format_datetime(first + timedelta(hours=number))}</pubDate>"
-            "</item>"
-        )
-    (root / "feed.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-        "<title>Faults</title><link>{{BASE_URL}}/</link><description>fault injection</description>"
-        + "".join(items)
-        + "</channel></rss>\n",
-        encoding="utf-8",
-    )
+    write_fixture_feed(root, N_ARTICLES, "faults", "Faults", "fault injection")
     with TestServer(root) as server:
         yield server
 
@@ -241,18 +215,6 @@ def cli(config: Config, workdir: Path) -> Iterator[StartCli]:
 # What is in Elasticsearch
 
 
-def _ids(es: Elasticsearch, prefix: str) -> Ids:
-    """Every document id per kind across the prefix's monthly indices, duplicates included."""
-    es.indices.refresh(index=f"{prefix}-*", ignore_unavailable=True)
-    found: Ids = {}
-    for kind in KINDS:
-        response = es.options(ignore_status=404).search(
-            index=f"{prefix}-{kind}-*", query={"match_all": {}}, size=10_000, source=False
-        )
-        found[kind] = sorted(hit["_id"] for hit in response.get("hits", {}).get("hits", []))
-    return found
-
-
 def _articles_searchable(es: Elasticsearch, prefix: str) -> int:
     try:
         response = es.options(ignore_status=404).count(index=f"{prefix}-articles-*")
@@ -337,7 +299,7 @@ def reference(shared_es: Elasticsearch, site: TestServer, config: Config) -> Ids
             check=False,
         )
         assert done.returncode == 0, done.stderr
-        ids = _ids(shared_es, prefix)
+        ids = document_ids(shared_es, prefix)
     finally:
         drop_prefix(shared_es, Indices(prefix))
     assert len(ids["articles"]) == N_ARTICLES, ids["articles"]
@@ -384,7 +346,7 @@ def test_elasticsearch_sigkilled_mid_cycle_then_rerun_indexes_everything_once(
     rerun = cli(node.url, prefix, "run", "--once")
     assert rerun.wait(timeout=240) == 0, rerun.stderr()
     with closing(make_client(node.url)) as es:
-        _assert_exactly(_ids(es, prefix), reference)
+        _assert_exactly(document_ids(es, prefix), reference)
     print(
         f"\nfaults: Elasticsearch SIGKILLed {killed - started:.1f} s into the run ({moment}); the run "
         f"exited {code} {exited - killed:.1f} s later with: {errors[-1][:160]!r}; node restarted in "
@@ -424,7 +386,7 @@ def test_watch_sigkilled_mid_cycle_then_restart_indexes_everything_once(
             time.sleep(0.2)
         again.process.send_signal(signal.SIGTERM)
         assert again.wait(timeout=120) == 0, again.stderr()
-        _assert_exactly(_ids(shared_es, prefix), reference)
+        _assert_exactly(document_ids(shared_es, prefix), reference)
         orphans = _orphans_after(watch, 10)
         assert not orphans, (
             f"processes of the SIGKILLed watch still running {time.monotonic() - killed:.0f} s after the "

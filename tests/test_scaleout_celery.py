@@ -53,7 +53,7 @@ from elasticsearch import Elasticsearch
 
 from pipeline.store.elastic import Indices
 from tests.support.airflowapi import Api, finished, label, leftover_processes, seconds, wait_for
-from tests.support.elastic import drop_prefix
+from tests.support.elastic import DOCUMENT_KINDS, document_ids, drop_prefix
 from tests.support.httpserver import LoggedRequest, Responder, TestServer
 from tests.support.paths import ROOT, SEEDS
 from tests.support.smtp import SmtpServer
@@ -71,7 +71,7 @@ ALERTS_YAML = f"""rules:
       keywords:
         any: [ceasefire]
 """
-KINDS = ("articles", "claims", "events")
+KINDS = DOCUMENT_KINDS
 # seconds added to every response of the site: a mapped task (a feed, then its page) lasts 10 s
 # or more, longer than a worker takes to be free again after its previous task (4-6 s measured
 # on 2 busy cores: the finished task's process and Celery's result). With quick tasks, one
@@ -136,18 +136,6 @@ def prefixes(es: Elasticsearch) -> Iterator[tuple[str, str]]:
     yield names
     for name in names:
         drop_prefix(es, Indices(name))
-
-
-def ids(es: Elasticsearch, prefix: str) -> dict[str, list[str]]:
-    """Every document id per kind across the prefix's monthly indices, duplicates included."""
-    es.indices.refresh(index=f"{prefix}-*", ignore_unavailable=True)
-    found = {}
-    for kind in KINDS:
-        response = es.options(ignore_status=404).search(
-            index=f"{prefix}-{kind}-*", query={"match_all": {}}, size=10_000, source=False
-        )
-        found[kind] = sorted(hit["_id"] for hit in response.get("hits", {}).get("hits", []))
-    return found
 
 
 def add_late_items(site: TestServer, gate: threading.Event) -> None:
@@ -306,7 +294,7 @@ def test_two_celery_workers_share_ingest_survive_a_killed_worker_and_stop_clean(
             recipients, message = smtp.inbox.received[0]
             assert recipients == [RECIPIENT]
             assert message["Subject"].startswith("[newsmon alert] ceasefire:"), message["Subject"]
-            after_run_1 = ids(es, prefix)
+            after_run_1 = document_ids(es, prefix)
             assert len(after_run_1["articles"]) == 4, after_run_1["articles"]
 
             # 2. a second run: nothing new, nothing sent
@@ -318,7 +306,7 @@ def test_two_celery_workers_share_ingest_survive_a_killed_worker_and_stop_clean(
             time.sleep(15)  # several scheduler loops: time for a (wrong) alert run to appear
             assert len(api.runs("news_alerts")) == 2
             assert len(smtp.inbox.received) == 1
-            assert ids(es, prefix) == after_run_1
+            assert document_ids(es, prefix) == after_run_1
 
             # 3. a worker SIGKILLed while it runs a task: the retry runs on the other worker
             add_late_items(site, gate)
@@ -357,7 +345,7 @@ def test_two_celery_workers_share_ingest_survive_a_killed_worker_and_stop_clean(
             assert re.search(rf"^{killed_name}\s+stopped\s+\(exit -9\)", status.stdout, re.M), status.stdout
 
             # exactly the ids of a clean run of the same site, each once
-            after_fault = ids(es, prefix)
+            after_fault = document_ids(es, prefix)
             reference = clean_reference(site, feeds, reference_prefix, es, work)
             for kind in KINDS:
                 duplicates = sorted({i for i in after_fault[kind] if after_fault[kind].count(i) > 1})
@@ -443,7 +431,7 @@ def clean_reference(
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return ids(es, prefix)
+    return document_ids(es, prefix)
 
 
 # --------------------------------------------------------------------------- without a cluster

@@ -31,9 +31,7 @@ only the shared node and is not marked.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,10 +41,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import httpx
 import pytest
@@ -55,14 +51,15 @@ from elasticsearch import Elasticsearch
 from pipeline.config import ConfigError
 from pipeline.store.elastic import KINDS as ALL_KINDS
 from pipeline.store.elastic import Indices, ensure_monthly_index, ensure_templates, make_client
-from tests.support.elastic import drop_prefix
+from tests.support.elastic import DOCUMENT_KINDS, document_ids, drop_prefix
 from tests.support.escluster import EsCluster, cluster
+from tests.support.fixturesite import write_fixture_feed
 from tests.support.httpserver import TestServer
-from tests.support.paths import FIXTURES, ROOT
+from tests.support.paths import ROOT
 from tests.support.smtp import SmtpServer
 
 N_ARTICLES = 30
-KINDS = ("articles", "claims", "events")
+KINDS = DOCUMENT_KINDS
 PAGE_DELAY = 0.8  # seconds per response while the fault is injected, so the cycle lasts ~15 s
 CHUNK = 8  # entries per chunk: the first articles are written early
 RULE = "sanctions"  # a keyword found in a few of the fixture pages
@@ -121,26 +118,7 @@ def workdir() -> Iterator[Path]:
 def site(workdir: Path) -> Iterator[TestServer]:
     """``N_ARTICLES`` real fixture pages under distinct URLs behind one RSS feed."""
     root = workdir / "site"
-    (root / "news").mkdir(parents=True)
-    manifest = json.loads((FIXTURES / "articles" / "MANIFEST.json").read_text(encoding="utf-8"))
-    items = []
-    first = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
-    for number, page in enumerate(manifest[:N_ARTICLES]):
-        name = f"{number:02d}-{Path(page['html']).stem}.html"
-        shutil.copyfile(FIXTURES / "articles" / page["html"], root / "news" / name)
-        items.append(
-            f"<item><title>Fixture article {number}: {escape(page['site'])}</title>"
-            f"<link>{{{{BASE_URL}}}}/news/{name}</link>"
-            f'<guid isPermaLink="false">scaleout-{number}</guid>'
-            f"<pubDate>{format_datetime(first + timedelta(hours=number))}</pubDate></item>"
-        )
-    (root / "feed.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Scale-out</title>'
-        "<link>{{BASE_URL}}/</link><description>a cluster</description>"
-        + "".join(items)
-        + "</channel></rss>\n",
-        encoding="utf-8",
-    )
+    write_fixture_feed(root, N_ARTICLES, "scaleout", "Scale-out", "a cluster")
     with TestServer(root) as server:
         yield server
 
@@ -241,17 +219,6 @@ def cli(config: Config, workdir: Path) -> Iterator:
 # What is in Elasticsearch
 
 
-def _ids(es: Elasticsearch, prefix: str) -> Ids:
-    """Every document id per kind across the prefix's monthly indices, duplicates included."""
-    es.indices.refresh(index=f"{prefix}-*", ignore_unavailable=True)
-    found: Ids = {}
-    for kind in KINDS:
-        response = es.search(index=f"{prefix}-{kind}-*", query={"match_all": {}}, size=10_000, source=False)
-        assert response["_shards"]["failed"] == 0, response["_shards"]
-        found[kind] = sorted(hit["_id"] for hit in response["hits"]["hits"])
-    return found
-
-
 def _assert_exactly(ids: Ids, reference: Ids) -> None:
     for kind in KINDS:
         duplicates = sorted({i for i in ids[kind] if ids[kind].count(i) > 1})
@@ -328,7 +295,7 @@ def reference(es_cluster: EsCluster, site: TestServer, config: Config, workdir: 
         )
         seconds = time.monotonic() - started
         assert done.returncode == 0, done.stderr
-        ids = _ids(es, prefix)
+        ids = document_ids(es, prefix, all_shards=True)
         health = es.cluster.health(
             index=f"{prefix}-*", level="indices", wait_for_status="green", timeout="60s"
         )
@@ -406,7 +373,7 @@ def test_node_sigkilled_mid_cycle_every_id_once_and_alerts_go_on(
             rerun = cli(url, prefix, "run", "--once")
             assert rerun.wait(timeout=600) == 0, f"{how}; the rerun failed too:\n{rerun.output()}"
             how += f"; rerun exited 0 after {time.monotonic() - finished:.1f} s"
-        _assert_exactly(_ids(es, prefix), reference)
+        _assert_exactly(document_ids(es, prefix, all_shards=True), reference)
 
         with SmtpServer() as smtp:
             alerted = time.monotonic()
@@ -428,7 +395,8 @@ def test_node_sigkilled_mid_cycle_every_id_once_and_alerts_go_on(
         revive_seconds = time.monotonic() - revived
         health = es.cluster.health(wait_for_nodes="3", wait_for_status="green", timeout="120s")
         assert health["status"] == "green" and health["number_of_nodes"] == 3, health
-        _assert_exactly(_ids(es, prefix), reference)  # and the rejoined copies add nothing
+        # and the rejoined copies add nothing
+        _assert_exactly(document_ids(es, prefix, all_shards=True), reference)
         print(
             f"\nscaleout: SIGKILLed {victim} ({victim_role}; {len(on_victim)} of the run's shard copies; "
             f"master {master} -> {new_master}) {killed - started:.1f} s into the cycle "

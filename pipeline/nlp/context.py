@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -160,6 +160,14 @@ class Context:
 
     def mentions_before(self, pos: int, labels: tuple[str, ...]) -> list[Mention]:
         return [m for m in self.mentions if m.start < pos and m.label in labels]
+
+    def shared(self, name: str, make: Callable[[], object]) -> object:
+        """One object per document under `name`, made on first use (so the claim and the
+        event extractors share it) and forgotten with the mentions it was made from."""
+        key = ("shared", name)
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def set_mentions(self, mentions: list[Mention]) -> None:
         """Replace the entity mentions (and forget name look-ups made on the old ones)."""

@@ -139,6 +139,13 @@ class Coref:
         self._genders: dict[str, str | None] = {}
         self._persons: dict[str, str | None] = {}
 
+    @classmethod
+    def of(cls, ctx: Context) -> Coref:
+        """The document's coreference, scanned once for claims and events together."""
+        found = ctx.shared("coref", lambda: cls(ctx))
+        assert isinstance(found, cls)
+        return found
+
     # ---------------------------------------------------------------- scanning
 
     def _scan(self) -> None:

@@ -416,7 +416,7 @@ def extract_events(ctx: Context, decider: EventChooser | None = None) -> list[Ev
     of which type; without one the hand rules decide.
     """
     events: list[Event] = []
-    coref = Coref(ctx)
+    coref = Coref.of(ctx)
     doc_words = frozenset(lemma for s in ctx.sentences if s.doc is not None for lemma in s.view().lemmas)
     for idx, sent in enumerate(ctx.sentences):
         if sent.doc is None:

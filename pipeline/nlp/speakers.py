@@ -113,7 +113,7 @@ class SpeakerResolver:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.coref = Coref(ctx)
+        self.coref = Coref.of(ctx)
         self.noted: list[Candidate] = []
         self._plural: dict[str, bool] = {}
         self._resolved_at: tuple[str, int, bool] | None = None
