@@ -27,6 +27,7 @@ from pipeline.nlp.event_location import event_location, place_spans
 from pipeline.nlp.event_status import event_status
 from pipeline.nlp.features import Candidate
 from pipeline.nlp.lexicons.triggers import COURTS
+from pipeline.nlp.public_affairs import PUBLIC_FLOOR, public_share
 from pipeline.nlp.segment import DATELINE
 from pipeline.records import EventStatus
 
@@ -171,6 +172,16 @@ def _rule_verdict(
         return "context"  # `the installation of the engines`: a change of leader needs a person
     if etype == "prisoner_exchange" and _releases_a_thing(tok):
         return "context"  # `released a video`, `the release of the report`: no captive freed
+    if _in_a_title(tok):
+        return "name"  # `Attack on Titan`, `The Forum`, `Fan Vote`: a title, not an event
+    if lemma == "sign" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
+        return "idiom"  # `sign up for a trial`: enrolling, not signing an agreement
+    if etype == "attack" and _figurative_target(tok):
+        return "figurative"  # `combat addiction`, `attacked his policies`
+    if etype == "attack" and is_verb and _threatened(tok):
+        return "threatened"  # `threatening to kill X`: the threat is the event
+    if etype == "attack" and is_verb and _animal_victim(tok):
+        return "hunt"  # `killed and ate a wild rabbit`
     if any(c.lower_ == "such" for c in tok.children):
         return "generic"  # `such exchanges`
     if lemma == "meet" and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
@@ -202,10 +213,53 @@ def _private_accuser(tok: Token) -> bool:
     subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
     if subj is None and tok.dep_ in ("advcl", "xcomp", "conj"):  # `..., accusing X of`
         subj = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+    if subj is None:  # `was accused by critics of ...`: the passive's agent accuses
+        agents = (g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj")
+        subj = next(agents, None)
     if subj is None:
         return False
     low = subj.lemma_.lower()
     return not (low in AUTHORITIES or low in COURTS or subj.ent_type_ in ("GPE", "NORP"))
+
+
+def _in_a_title(tok: Token) -> bool:
+    """A capitalised trigger inside a title-cased name, not at the start of its sentence:
+    `Attack on Titan`, `The Forum`, `the annual Fan Vote`. Headlines in capitals and
+    sentence-initial words are left alone."""
+    if tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.i == 0:
+        return False
+    doc = tok.doc
+    before = doc[tok.i - 1]
+    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    return (before.text[:1].isupper() and before.pos_ in ("PROPN", "DET", "ADJ")) or (
+        after is not None and after.pos_ == "PROPN" and after.text[:1].isupper()
+    )
+
+
+def _figurative_target(tok: Token) -> bool:
+    """An attack word whose object is a social ill or an idea (`combat addiction`, `fight
+    against corruption`, `attacked each other's policies`): a figurative fight or criticism."""
+    objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+    preps = [c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("against", "on")]
+    objs += [g for c in preps for g in c.children if g.dep_ == "pobj"]
+    return any(o.lemma_.lower() in lx.FIGURATIVE_TARGETS or o.lower_ in lx.FIGURATIVE_TARGETS for o in objs)
+
+
+def _threatened(verb: Token) -> bool:
+    """An attack verb that is what someone threatens (`threatening to assault and murder an
+    official`): the threat is the event, the attack has not happened."""
+    cur = verb
+    while cur.dep_ == "conj" and cur.head.i != cur.i:
+        cur = cur.head
+    return cur.dep_ == "xcomp" and cur.head.lemma_.lower() == "threaten"
+
+
+def _animal_victim(verb: Token) -> bool:
+    """An attack verb whose victim is an animal (WordNet's animal class): hunting or
+    slaughter. The object of a conjoined verb counts (`killed and ate a rabbit`)."""
+    holders = [verb] + [c for c in verb.children if c.dep_ == "conj"]
+    objs = [c for h in holders for c in h.children if c.dep_ in ("dobj", "nsubjpass")]
+    return bool(objs) and all(o.lemma_.lower() in lx.ANIMALS and not is_person(o) for o in objs)
 
 
 def _thing_subject(verb: Token) -> bool:
@@ -418,6 +472,8 @@ def extract_events(ctx: Context, decider: EventChooser | None = None) -> list[Ev
     events: list[Event] = []
     coref = Coref.of(ctx)
     doc_words = frozenset(lemma for s in ctx.sentences if s.doc is not None for lemma in s.view().lemmas)
+    if public_share(ctx) < PUBLIC_FLOOR:
+        return []  # shopping, games, sport, arts: trigger words in their everyday senses
     for idx, sent in enumerate(ctx.sentences):
         if sent.doc is None:
             continue

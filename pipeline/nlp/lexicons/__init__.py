@@ -62,20 +62,24 @@ from pipeline.nlp.lexicons.status import (
 )
 from pipeline.nlp.lexicons.triggers import (
     AMMUNITION_NOUNS,
+    ANIMALS,
     ARMED_NOUNS,
     CONTEXT_REQUIRED,
     CONTEXT_VETO,
     DOC_CONTEXT,
     EVENT_TRIGGERS,
+    FIGURATIVE_TARGETS,
     FIRE_MODIFIERS,
     PARTICIPANT_NOUNS,
     PHRASE_TRIGGERS,
+    PUBLIC_WORDS,
     SUPPORT_VERBS,
     WEAPON_NOUNS,
 )
 
 __all__ = [
     "AMMUNITION_NOUNS",
+    "ANIMALS",
     "ARMED_NOUNS",
     "BARE_CONTENT_VERBS",
     "CLAUSE_ONLY_VERBS",
@@ -88,6 +92,7 @@ __all__ = [
     "DOC_CONTEXT",
     "EVENT_TRIGGERS",
     "EVIDENCE_VERBS",
+    "FIGURATIVE_TARGETS",
     "FIRE_MODIFIERS",
     "GROUP_NOUNS",
     "INCHOATIVE",
@@ -107,6 +112,7 @@ __all__ = [
     "PERSON_PRONOUNS",
     "PHRASAL_VERBS",
     "PHRASE_TRIGGERS",
+    "PUBLIC_WORDS",
     "PLACE_NOUNS",
     "PLANNED_HEAD_NOUNS",
     "PLANNED_MODIFIERS",

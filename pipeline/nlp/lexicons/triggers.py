@@ -164,7 +164,7 @@ TYPE_CONTEXT: dict[str, frozenset[str]] = {
     "vote": _LAWS | words("voter election ballot poll"),
     "accident": BUILDINGS | words("fire flood storm crash death dead kill killed injured"),
     "agreement": _AGREEMENTS,
-    "threat": words("attack force war nuclear retaliation strike punish"),
+    "threat": words("attack force war nuclear retaliation strike punish kill murder assault harm hurt bomb"),
     "policy": _LAWS | words("government policy"),
     "prisoner_exchange": CAPTIVES,
     "ceasefire": words("fighting war hostilities"),
@@ -280,6 +280,13 @@ captives refugee refugees attacker attackers assailant assailants police policem
 guard guards patrol patrols captain lieutenant sergeant colonel major admiral marshal
 """)
 
+# Words that make a sentence about public affairs (`pipeline.nlp.public_affairs`): courts and
+# judges, armed forces, weapons and the role nouns of news events above.
+PUBLIC_WORDS: frozenset[str] = COURTS | MILITARY | WEAPONS | PARTICIPANT_NOUNS
+
+# Animals (WordNet): killing one is hunting or slaughter, not an attack.
+ANIMALS = derived.context_class("animal")
+
 WEAPON_NOUNS: frozenset[str] = (
     WEAPONS
     | MILITARY
@@ -299,7 +306,8 @@ DOC_CONTEXT: dict[str, frozenset[str]] = {
 
 # Words near a trigger that rule it out: the word's idiomatic, non-event senses.
 CONTEXT_VETO: dict[str, frozenset[str]] = {
-    "deal": words("big great huge good"),  # `a big deal`
+    # `a big deal`; bargains (`the best deals`, `a sponsored deal`, `a price deal`)
+    "deal": words("big great huge good better best sponsored bargain price discount sale"),
     "vote": words("electoral popular"),  # vote counts, not a vote held
     "attack": words("verbal personal heart panic political partisan rhetorical"),  # criticism, illness
     "strike": words("worker hunger general union lucky"),  # labour strikes, idioms
@@ -310,7 +318,22 @@ CONTEXT_VETO: dict[str, frozenset[str]] = {
                      criticism resistance"""),  # `meet a target`, `was met with criticism`
     "collapse": words("blast strike attack explosion shelling bombing"),  # part of an attack
     "threat": words("direct significant existential security pose"),  # `poses a threat`: a risk
+    "trial": words("free clinical day week month period version"),  # product and medical trials
+    "nominate": words("award prize induction hall fame category"),  # award nominations
+    "war": words("trade price tariff currency culture"),  # figurative wars (`the trade war`)
+    "rally": words("stock share market price index bond dollar currency"),  # market rallies
+    "probe": words("space spacecraft moon lunar mars planet orbit"),  # space probes
+    "investigation": words("science scientific research epidemiological"),  # scientific studies
 }
+
+# Things fought only figuratively: `combat addiction`, `fight corruption`, `attacked his
+# policies` (criticism). General English nouns of social ills and of ideas.
+FIGURATIVE_TARGETS: frozenset[str] = words("""
+addiction corruption crime poverty disease cancer virus inflation misinformation disinformation
+hunger climate hate racism terrorism extremism drug drugs
+policy policies idea ideas plan plans record comment comments remark remarks claim claims
+statement proposal proposals view views position argument decision
+""")
 
 # Verbs whose subject performs their object event: `Russia launched an attack`, not
 # `Putin condemned the attack`.
