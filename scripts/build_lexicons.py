@@ -316,6 +316,7 @@ CONTEXT_SYNSETS: dict[str, list[tuple[str, str]]] = {
     "building": [("02916498-n", "buildings that strikes hit")],
     "court": [("08346380-n", "courts"), ("10244889-n", "judges")],
     "animal": [("00015568-n", "animals: killing one is hunting or slaughter, not an attack")],
+    "disease": [("14093842-n", "diseases: a case caught or contracted is an outbreak, an accident")],
 }
 
 # Function words allowed inside a multiword trigger (rule 5).

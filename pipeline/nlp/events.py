@@ -176,6 +176,8 @@ def _rule_verdict(
         return "name"  # `Attack on Titan`, `The Forum`, `Fan Vote`: a title, not an event
     if lemma == "sign" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
         return "idiom"  # `sign up for a trial`: enrolling, not signing an agreement
+    if lemma == "win" and any(c.dep_ == "prt" and c.lower_ == "over" for c in tok.children):
+        return "idiom"  # `winning over the black vote`: persuading, not an election result
     if etype == "attack" and _figurative_target(tok):
         return "figurative"  # `combat addiction`, `attacked his policies`
     if etype == "attack" and is_verb and _threatened(tok):

@@ -88,6 +88,18 @@ HAND_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "withdrawal": ("policy", "policy", "n"),  # as `withdraw`
     "bill": ("policy", "policy", "n"),  # proposed legislation
     "join": ("agreement", "05", "v"),  # joining an alliance or treaty, needs one
+    "acquisition": ("agreement", "05", "n"),  # a takeover is a deal agreed between companies
+    "merger": ("agreement", "05", "n"),  # as `acquisition`
+    "takeover": ("agreement", "05", "n"),  # as `acquisition`
+    "acquire": ("agreement", "05", "v"),  # as `acquisition`, needs a company or a stake
+    "contract_n": ("agreement", "05", "n"),  # a contract awarded or signed, needs one of those
+    "legalize": ("policy", "policy", "v"),  # making a thing legal is a change of law by definition
+    "legalise": ("policy", "policy", "v"),  # British spelling of the above
+    "win": ("vote", "vote", "v"),  # the outcome of an election, needs an election word
+    "defeat": ("vote", "vote", "v"),  # as `win`: an election lost by the other side
+    "suspension": ("sanction", "16", "n"),  # a punitive suspension (CAMEO 16), needs its kind
+    "contract": ("accident", "accident", "v"),  # contracting a disease (an outbreak case)
+    "catch": ("accident", "accident", "v"),  # as `contract`
     "ratify": ("agreement", "06", "v"),  # FrameNet Ratification
     "deal": ("agreement", "05", "n"),  # FrameNet Make_agreement_on_action (noun)
 }
@@ -124,6 +136,9 @@ HAND_PHRASES: dict[str, tuple[str, str]] = {
     "step down": ("leadership_change", "leader"),  # FrameNet Quitting (phrasal)
     "stepped down": ("leadership_change", "leader"),  # its past form
     "sign into law": ("vote", "vote"),  # passage of a law by signature
+    "hold in jail": ("legal_action", "17"),  # detention (FrameNet Detaining)
+    "hold in custody": ("legal_action", "17"),  # detention (FrameNet Detaining)
+    "take into custody": ("legal_action", "17"),  # arrest (FrameNet Arrest)
     "humanitarian aid": ("aid", "07"),  # CAMEO 073 humanitarian aid
     "military aid": ("aid", "07"),  # CAMEO 072 military aid
 }
@@ -138,6 +153,7 @@ WEAPONS = derived.context_class("weapon")
 MILITARY = derived.context_class("military")
 BUILDINGS = derived.context_class("building")
 COURTS = derived.context_class("court")
+DISEASES = derived.context_class("disease")
 # Words of a destructive fire: what fights it, burns, spreads, and what it does.
 _FIRE_WORDS = words(
     "firefighter flame blaze forest wild bush death toll kill destroy gut engulf break rage spread"
@@ -145,7 +161,9 @@ _FIRE_WORDS = words(
 # Words of legislation: what is passed, approved, signed or withdrawn.
 _LAWS = words("bill law legislation budget resolution measure amendment act")
 # Agreements as the object of `sign`, `ratify`, `join`, `withdraw from`.
-_AGREEMENTS = words("deal agreement treaty accord memorandum pact convention protocol charter alliance")
+_AGREEMENTS = words(
+    "deal agreement treaty accord memorandum pact convention protocol charter alliance contract"
+)
 # Office holders, for `dismiss`, `fire`, `replace`: the heads of the office titles.
 _OFFICES = words("""director minister chief official secretary adviser advisor commander general
                     president leader head coach ceo chairman chairwoman ambassador envoy nominee""")
@@ -256,6 +274,16 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
     "ban": words("""import export entry travel sale flight channel broadcast event party group
                     rally mask website platform app book"""),
     "storm": words("tropical winter severe snow"),
+    # takeovers need a company or a stake; contracts need awarding or signing
+    "acquire": words("company firm stake share business percent maker group brand"),
+    "contract_n": words("award sign win signed awarded"),
+    # winning or losing is an election's outcome only near an election word
+    "win": words("election race vote ballot seat majority primary landslide runoff reelection"),
+    "defeat": words("election race vote ballot seat majority primary landslide runoff reelection"),
+    "suspension": words("game games season match league player pay indefinite membership"),
+    # contracting and catching are outbreaks only of a disease
+    "contract": DISEASES,
+    "catch": DISEASES,
     "settlement": words("political peace negotiated diplomatic"),
     "dialogue": words("political direct national peace hold resume engage"),
     "discussion": words("round hold peace direct bilateral trilateral begin resume"),
