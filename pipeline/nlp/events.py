@@ -226,16 +226,24 @@ def _private_accuser(tok: Token) -> bool:
 
 def _in_a_title(tok: Token) -> bool:
     """A capitalised trigger inside a title-cased name, not at the start of its sentence:
-    `Attack on Titan`, `The Forum`, `the annual Fan Vote`. Headlines in capitals and
+    `Attack on Titan`, `The Forum`, `the annual Fan Vote` (a capitalised name before it, or
+    one after it, possibly past one lower-case function word). Headlines in capitals and
     sentence-initial words are left alone."""
     if tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.i == 0:
         return False
     doc = tok.doc
     before = doc[tok.i - 1]
-    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-    return (before.text[:1].isupper() and before.pos_ in ("PROPN", "DET", "ADJ")) or (
-        after is not None and after.pos_ == "PROPN" and after.text[:1].isupper()
-    )
+    if before.text[:1].isupper() and before.pos_ in ("PROPN", "DET", "ADJ"):
+        return True  # `The Forum`, `Fan Vote`
+    for k in (tok.i + 1, tok.i + 2):  # `Trials Rising`, `Attack on Titan`
+        if k >= len(doc):
+            return False
+        nxt = doc[k]
+        if nxt.pos_ == "PROPN" and nxt.text[:1].isupper():
+            return True
+        if not (nxt.is_lower and nxt.pos_ in ("ADP", "DET", "CCONJ")):
+            return False
+    return False
 
 
 def _figurative_target(tok: Token) -> bool:
@@ -362,9 +370,10 @@ def _own_clause(tok: Token) -> bool:
 def _has_agent(verb: Token) -> bool:
     """A verb trigger with a person/organisation/state subject (or inherited one)."""
     cur = verb
+    subjects: tuple[str, ...] = ("nsubj",)
     for _ in range(3):
         for c in cur.children:
-            if c.dep_ == "nsubj":
+            if c.dep_ in subjects:
                 return (
                     c.pos_ in ("PRON", "PROPN")
                     or bool(c.ent_type_)
@@ -376,6 +385,8 @@ def _has_agent(verb: Token) -> bool:
         cur = cur.head
         if cur.dep_ == "prep" and cur.head.i != cur.i:  # `pleaded guilty to threatening`
             cur = cur.head
+            # `was charged with threatening`: the passive's subject did the threatening
+            subjects = ("nsubj", "nsubjpass")
     return False
 
 

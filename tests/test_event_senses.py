@@ -1,0 +1,78 @@
+"""Event sense checks and the third-round triggers, on hand-written sentences (real model).
+
+Each case is a general sense distinction with the reason written in `pipeline.nlp.events`
+or `pipeline.nlp.lexicons.triggers`; none is a sentence of an evaluated article. Every
+negative case is paired with a positive one, so a rule that dropped the whole type would
+fail here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.nlp.analyzer import Analyzer
+
+
+def types_of(analyzer: Analyzer, text: str) -> list[str]:
+    result = analyzer.analyze(text)
+    assert result.status == "ok", result.reason
+    return [e.type for e in result.events]
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        # titles are names, not events
+        ("Fans of Attack on Titan in Japan queued for the new release.", "attack"),
+        ("Oct. 2 -- The Forum, Inglewood, California", "talks"),
+        # enrolling is not signing an agreement
+        ("Customers in Canada can sign up for the order tracking service.", "agreement"),
+        # figurative fights and criticism
+        ("The governor of Ohio vowed to combat addiction in the state.", "attack"),
+        ("Senator Smith of Texas attacked the policies of the governor.", "attack"),
+        # a threatened act is the threat's content, not an attack
+        ("A man from Ohio threatened to kill Senator Smith in March.", "attack"),
+        # animals are hunted, not attacked
+        ("A hunter who killed and ate a wild rabbit in Mongolia fell ill.", "attack"),
+        # an accusation by critics is a claim, not a charge
+        ("Smith, the governor of Ohio, was accused by critics of ignoring the report.", "legal_action"),
+        # vetoed senses
+        ("Walmart in Texas listed the best deals on laptops.", "agreement"),
+        ("Users in Canada can start a free trial of the app.", "legal_action"),
+        ("The band from Ohio was nominated for induction into the Hall of Fame.", "leadership_change"),
+        ("China and the United States have been locked in a trade war.", "attack"),
+        ("Stocks in India rallied on Monday as the market rose.", "protest"),
+        ("The space probe from Japan reached Mars in March.", "legal_action"),
+        ("The scientific investigation in Chile found water.", "legal_action"),
+    ],
+)
+def test_non_event_senses_are_dropped(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert etype not in types_of(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        # the same words in their event senses
+        ("Russian troops launched an attack on the town of Bakhmut.", "attack"),
+        ("Israel and Hamas signed a deal on the release of hostages in Cairo.", "agreement"),
+        ("A man from Ohio was charged with threatening to kill Senator Smith.", "threat"),
+        ("Federal prosecutors in Texas accused Smith of fraud.", "legal_action"),
+        ("The trial of Smith opened in a federal court in Texas.", "legal_action"),
+        ("Rebels in Syria attacked an army convoy near Aleppo.", "attack"),
+        # third-round triggers
+        ("Acme Corp of Ohio completed its acquisition of Beta Corp in March.", "agreement"),
+        ("Colorado legalized recreational cannabis in 2012.", "policy"),
+        ("Democrats in Virginia won the election for the state legislature.", "vote"),
+        ("Smith was held in jail in Texas in lieu of a $70,000 bond.", "legal_action"),
+        ("A man in Inner Mongolia contracted bubonic plague, officials in China said.", "accident"),
+        ("NASA awarded a contract to SpaceX for a lunar lander in April.", "agreement"),
+        ("The league in New York handed Garrett an indefinite suspension for the season.", "sanction"),
+    ],
+)
+def test_event_senses_are_kept(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert etype in types_of(analyzer, text)
+
+
+def test_winning_over_voters_is_no_election(analyzer: Analyzer) -> None:
+    assert "vote" not in types_of(analyzer, "Senator Smith of Texas is winning over voters in Ohio.")
