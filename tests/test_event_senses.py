@@ -76,3 +76,12 @@ def test_event_senses_are_kept(analyzer: Analyzer, text: str, etype: str) -> Non
 
 def test_winning_over_voters_is_no_election(analyzer: Analyzer) -> None:
     assert "vote" not in types_of(analyzer, "Senator Smith of Texas is winning over voters in Ohio.")
+
+
+def test_excluded_derived_phrase_is_no_trigger(analyzer: Analyzer) -> None:
+    from pipeline.nlp import lexicons as lx
+    from pipeline.nlp.lexicons import derived
+
+    assert "health care" in derived.phrase_triggers()  # OEWN files it under aid
+    assert "health care" not in lx.PHRASE_TRIGGERS
+    assert "aid" not in types_of(analyzer, "Senators in Ohio debated health care on Monday.")
