@@ -3,7 +3,7 @@
 
 Usage:
     python scripts/eval_extractors.py                      # tests/eval/train
-    python scripts/eval_extractors.py --set dev            # dev | extra | heldout | train
+    python scripts/eval_extractors.py --set dev            # dev | extra | heldout | train | train2 | train3
     python scripts/eval_extractors.py --gold DIR           # any gold folder but the blind one
     python scripts/eval_extractors.py --rules              # without the learned decision layer
     python scripts/eval_extractors.py --folds 5            # K-fold cross-validation by article
@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 BLIND = EVAL / "blind"
-SETS = ("train", "train2", "dev", "extra", "heldout")
+SETS = ("train", "train2", "train3", "dev", "extra", "heldout")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

@@ -68,6 +68,8 @@ def test_non_event_senses_are_dropped(analyzer: Analyzer, text: str, etype: str)
         ("A man in Inner Mongolia contracted bubonic plague, officials in China said.", "accident"),
         ("NASA awarded a contract to SpaceX for a lunar lander in April.", "agreement"),
         ("The league in New York handed Garrett an indefinite suspension for the season.", "sanction"),
+        ("Banks in India rose after the Supreme Court decision on the steel case.", "legal_action"),
+        ("Republicans in Ohio beat the incumbent governor in the election.", "vote"),
     ],
 )
 def test_event_senses_are_kept(analyzer: Analyzer, text: str, etype: str) -> None:
@@ -85,3 +87,8 @@ def test_excluded_derived_phrase_is_no_trigger(analyzer: Analyzer) -> None:
     assert "health care" in derived.phrase_triggers()  # OEWN files it under aid
     assert "health care" not in lx.PHRASE_TRIGGERS
     assert "aid" not in types_of(analyzer, "Senators in Ohio debated health care on Monday.")
+
+
+def test_a_government_decision_stays_a_policy(analyzer: Analyzer) -> None:
+    found = types_of(analyzer, "The government of India announced its decision to ban imports of steel.")
+    assert "policy" in found and "legal_action" not in found

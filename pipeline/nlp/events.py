@@ -60,6 +60,8 @@ AUTHORITIES = frozenset(
     {"prosecutor", "police", "attorney", "authority", "government", "ministry", "department", "investigator"}
     | {"regulator", "agency", "office", "official", "state", "commission", "inspector", "officer"}
 )
+# Nouns of deciding that are a court ruling (FrameNet Legal_rulings) when a court makes them.
+RULING_NOUNS = frozenset({"decision", "order", "judgment", "judgement"})
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
@@ -137,6 +139,9 @@ def _single_triggers(
         if lemma0 == "fire" and _gunfire(tok):  # `fired two rounds`, not `fired the coach`
             out.append(Candidate(i, i + 1, "attack", "19", True, "ok", "fire"))
             continue
+        if lemma0 in RULING_NOUNS and tok.pos_ == "NOUN" and _by_a_court(tok):
+            out.append(Candidate(i, i + 1, "legal_action", "17", True, "ok", lemma0))
+            continue  # `the Supreme Court decision`: a court's decision is a ruling
         for cand in cands:
             if cand in lx.EVENT_TRIGGERS:
                 entry, lemma = lx.EVENT_TRIGGERS[cand], cand
@@ -222,6 +227,20 @@ def _private_accuser(tok: Token) -> bool:
         return False
     low = subj.lemma_.lower()
     return not (low in AUTHORITIES or low in COURTS or subj.ent_type_ in ("GPE", "NORP"))
+
+
+def _by_a_court(noun: Token) -> bool:
+    """A decision or order whose maker is a court or judge: its possessor or compound
+    (`the court's decision`, `the Supreme Court decision`) or the object of `by`/`from`."""
+    makers = [c for c in noun.children if c.dep_ in ("poss", "compound", "nmod")]
+    makers += [
+        g
+        for c in noun.children
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")
+        for g in c.children
+        if g.dep_ == "pobj"
+    ]
+    return any(m.lemma_.lower() in COURTS or m.lower_ in COURTS for m in makers)
 
 
 def _in_a_title(tok: Token) -> bool:

@@ -97,6 +97,7 @@ HAND_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "legalise": ("policy", "policy", "v"),  # British spelling of the above
     "win": ("vote", "vote", "v"),  # the outcome of an election, needs an election word
     "defeat": ("vote", "vote", "v"),  # as `win`: an election lost by the other side
+    "beat": ("vote", "vote", "v"),  # as `defeat`
     "suspension": ("sanction", "16", "n"),  # a punitive suspension (CAMEO 16), needs its kind
     "contract": ("accident", "accident", "v"),  # contracting a disease (an outbreak case)
     "catch": ("accident", "accident", "v"),  # as `contract`
@@ -288,6 +289,7 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
     # winning or losing is an election's outcome only near an election word
     "win": words("election race vote ballot seat majority primary landslide runoff reelection"),
     "defeat": words("election race vote ballot seat majority primary landslide runoff reelection"),
+    "beat": words("election race vote ballot seat majority primary landslide runoff reelection incumbent"),
     "suspension": words("game games season match league player pay indefinite membership"),
     # contracting and catching are outbreaks only of a disease
     "contract": DISEASES,
