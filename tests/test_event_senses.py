@@ -92,3 +92,32 @@ def test_excluded_derived_phrase_is_no_trigger(analyzer: Analyzer) -> None:
 def test_a_government_decision_stays_a_policy(analyzer: Analyzer) -> None:
     found = types_of(analyzer, "The government of India announced its decision to ban imports of steel.")
     assert "policy" in found and "legal_action" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("His suicide in a jail in New York prompted an inquiry.", "attack"),
+        (
+            "The minister of France told reporters at a press conference in Paris that prices would fall.",
+            "talks",
+        ),
+        ("In an interview with the BBC, the president of Iran denied the report.", "talks"),
+        ("Migrants were held at a detention center in Texas.", "legal_action"),
+    ],
+)
+def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert etype not in types_of(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("The Supreme Court struck down the executive order of the president in Washington.", "legal_action"),
+        ("Pochettino was sacked by Tottenham in London last night.", "leadership_change"),
+        ("Attorney General Barr reassigned the warden of the jail in New York.", "leadership_change"),
+        ("Chris Christie of New Jersey quit his bid for the nomination on Wednesday.", "leadership_change"),
+    ],
+)
+def test_third_round_news_triggers(analyzer: Analyzer, text: str, etype: str) -> None:
+    assert etype in types_of(analyzer, text)

@@ -312,3 +312,107 @@ def test_analyzer_reports_the_status(analyzer: Analyzer) -> None:
     assert got.get(("talks", "talks")) == "negated", got
     assert got.get(("agreement", "treaty")) == "planned", got
     assert got.get(("talks", "meeting")) == "occurred", got
+
+
+def test_gerund_subject_in_the_present(nlp: Language) -> None:
+    """A gerund subject of a simple present names an action in general, not a reported event."""
+    check(
+        nlp,
+        [
+            ("Lifting the sanctions is a precondition for a settlement.", "sanctions", "sanction", "planned"),
+            ("Lifting the sanctions was a relief for exporters.", "sanctions", "sanction", "occurred"),
+            ("Lifting the sanctions has helped exporters.", "sanctions", "sanction", "occurred"),
+        ],
+    )
+
+
+def test_gerund_subject_parsed_as_an_adverbial_clause(nlp: Language) -> None:
+    """The same gerund subject, attached by the parser as an adverbial clause of a verb that has
+    no subject of its own."""
+    check(
+        nlp,
+        [
+            (
+                "The mayor has decided that rolling back existing fees, in addition to cancelling "
+                "a planned increase of fares, requires new taxes.",
+                "fees",
+                "sanction",
+                "planned",
+            ),
+            (
+                "The mayor decided that rolling back existing fees, in addition to cancelling "
+                "a planned increase of fares, required new taxes.",
+                "fees",
+                "sanction",
+                "occurred",
+            ),
+        ],
+    )
+
+
+def test_imperative_asks_for_the_event(nlp: Language) -> None:
+    """A command (`go and vote`) asks for an event; a vocative is not the verb's subject."""
+    check(
+        nlp,
+        [
+            ('"Go out and vote on Tuesday," the mayor said.', "vote", "vote", "planned"),
+            ('"Friends, go out and vote on Tuesday," the mayor said.', "vote", "vote", "planned"),
+            ('"We go out and vote every year," the farmer said.', "vote", "vote", "occurred"),
+        ],
+    )
+
+
+def test_negated_attitude_does_not_negate_the_event(nlp: Language) -> None:
+    """`do not support the strike` denies an attitude; `did not hold the talks` denies the event."""
+    check(
+        nlp,
+        [
+            ("Most residents do not support the strike.", "strike", "protest", "occurred"),
+            ("Most residents do not join the strike.", "strike", "protest", "negated"),
+        ],
+    )
+
+
+def test_conative_verb_attempts_its_complement(nlp: Language) -> None:
+    """`tried to hold talks`: an attempt does not report the event as achieved."""
+    check(
+        nlp,
+        [
+            ("The envoys tried to hold talks with the rebels.", "talks", "talks", "planned"),
+            ("The envoys went on to hold talks with the rebels.", "talks", "talks", "occurred"),
+        ],
+    )
+
+
+def test_in_favor_of_is_advocacy(nlp: Language) -> None:
+    """`in favor of sanctions` = `support for sanctions`: advocated, not done."""
+    check(
+        nlp,
+        [
+            ("Several senators spoke in favor of sanctions.", "sanctions", "sanction", "planned"),
+            ("Several senators spoke in the wake of sanctions.", "sanctions", "sanction", "occurred"),
+        ],
+    )
+
+
+def test_unattained_predicate(nlp: Language) -> None:
+    """`a deal remains elusive` / `out of reach`: not reached yet."""
+    check(
+        nlp,
+        [
+            ("A trade agreement remains elusive.", "agreement", "agreement", "planned"),
+            ("A trade agreement has remained out of reach for months.", "agreement", "agreement", "planned"),
+            ("A trade agreement remains in force.", "agreement", "agreement", "occurred"),
+        ],
+    )
+
+
+def test_received_threats_were_made(nlp: Language) -> None:
+    """Threats someone received were made; a threat otherwise is of something not done."""
+    check(
+        nlp,
+        [
+            ("The judge received threats after the verdict.", "threats", "threat", "occurred"),
+            ("The judge fears threats after the verdict.", "threats", "threat", "planned"),
+        ],
+    )

@@ -1,10 +1,13 @@
 """Event status: whether a trigger reports an event that occurred, is planned, or is negated.
 
 `event_status(tok, span_toks, etype)` reads the trigger's own modifiers and the words governing
-it (its path up the parse to the clause verb): negation, refusal and failure make it negated;
-condition, modality, intention, likelihood, schedules, free-choice `any` and planned-head nouns
-make it planned; otherwise it occurred. The rules are predicates tried in order, all negation
-rules before the planned ones.
+it (its path up the parse to the clause verb): negation, refusal and failure make it negated
+(but not a negated attitude: `do not support the strike`); condition, modality, intention,
+attempts (`tried to`), advocacy (`in favor of`), likelihood, schedules, unattained predicates
+(`remains elusive`), free-choice `any`, planned-head nouns, a gerund subject of a simple
+present (`lifting sanctions is a condition`), commands (`go out and vote`) and threats (unless
+received) make it planned; otherwise it occurred. The rules are predicates tried in order, all
+negation rules before the planned ones.
 
 What the climb up the parse passes through, and where it stops (the status above is then not
 the event's):
@@ -30,7 +33,15 @@ from spacy.tokens import Token
 from pipeline.nlp import lexicons as lx
 
 # Not re-exported by `lexicons` (whose __init__ is outside this change): imported directly.
-from pipeline.nlp.lexicons.status import ADVOCACY_NOUNS, ANCHOR_PREPS, FAILURE_VERBS, LIKELY_ADVERBS
+from pipeline.nlp.lexicons.status import (
+    ADVOCACY_NOUNS,
+    ANCHOR_PREPS,
+    ATTITUDE_VERBS,
+    CONATIVE_VERBS,
+    FAILURE_VERBS,
+    LIKELY_ADVERBS,
+    UNATTAINED,
+)
 from pipeline.records import EventStatus
 
 # An event named as the topic of something else keeps its own status: `did not comment
@@ -200,13 +211,15 @@ def _negated_above(t: _Trigger) -> bool:
         subject = via in ("nsubj", "nsubjpass", "csubj")
         copula = low in lx.INCHOATIVE or via == "nsubjpass"  # `tornadoes were not (seen)`
         # `the minister was not at the meeting`: a negated `be` with a place phrase says where
-        # its subject was not; the event in that phrase still happened.
+        # its subject was not; the event in that phrase still happened. A negated attitude
+        # (`voters do not support the strike`) says nothing of whether its object took place.
         located = low == "be" and via == "prep"
         if (
             anc.pos_ in ("VERB", "AUX")
             and (not subject or copula)
             and first_verb
             and not located
+            and low not in ATTITUDE_VERBS
             and any(c.dep_ == "neg" for c in anc.children)
         ):
             return True
@@ -315,20 +328,111 @@ def _planned_above(t: _Trigger) -> bool:
             return True
         if low == "for" and anc.head.lemma_.lower() in ADVOCACY_NOUNS:
             return True
+        if low == "of" and anc.head.lemma_.lower() in ("favor", "favour") and anc.head.head.lower_ == "in":
+            return True  # `in favor of sanctions` = `support for sanctions`: advocated, not done
+        if anc.pos_ in ("VERB", "AUX") and low in CONATIVE_VERBS and via == "xcomp":
+            return True  # `tried to hold talks`: an attempt does not say the event came about
+        if anc.pos_ in ("VERB", "AUX") and via == "nsubj" and _unattained(anc):
+            return True  # `a deal remains elusive`, `a deal is out of reach`
         if anc.lower_ == "going" and any(c.dep_ == "xcomp" for c in anc.children):
             return True
     return False
 
 
+def _unattained(verb: Token) -> bool:
+    """A predicate saying its subject has not been reached (yet): `remains elusive`, `is out
+    of reach`."""
+    for c in verb.children:
+        if c.dep_ in ("acomp", "oprd") and c.lemma_.lower() in UNATTAINED:
+            return True
+        if (
+            c.dep_ == "prep"
+            and c.lower_ == "out"
+            and any(g.lower_ == "of" and any(p.lower_ == "reach" for p in g.children) for g in c.children)
+        ):
+            return True
+    return False
+
+
+def _gerund_subject(t: _Trigger) -> bool:
+    """`removing tariffs is a condition for a deal`, `holding talks requires trust`.
+
+    A gerund used as the subject of a verb in the simple present names an action in general
+    (a requirement, an option, an evaluation), not an event reported as done; in the past or
+    perfect (`imposing tariffs hurt farmers`, `has hurt`) it is one. The parser sometimes
+    attaches such a gerund as an adverbial clause of a verb that then has no subject of its own
+    (`that rolling back tariffs requires concessions`): that is counted too.
+    """
+    # The word each step of the path was reached from: the trigger, then each ancestor but the last.
+    children = [t.tok, *(a for a, _ in t.path)][: len(t.path)]
+    for child, (anc, via) in zip(children, t.path, strict=True):
+        if child.tag_ != "VBG" or anc.pos_ not in ("VERB", "AUX"):
+            continue
+        kids = list(anc.children)
+        subjectless = not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids)
+        if not (via == "csubj" or (via == "advcl" and child.i < anc.i and subjectless)):
+            continue
+        if anc.tag_ in ("VBZ", "VBP") and not any(c.dep_ in ("aux", "auxpass") for c in kids):
+            return True
+    return False
+
+
+def _imperative(t: _Trigger) -> bool:
+    """`go out and vote on Tuesday`: a command asks for an event, it does not report one.
+
+    The clause verb (the trigger or the first verb above it, through coordination to the
+    first conjunct) is in the base form with no auxiliary (`to`, a modal, `do`) and no subject,
+    or with a noun set off by a comma as subject: a noun subject takes the present form
+    (`VBZ`, `VBP`), so a base form after `noun,` marks that noun as a vocative (`John, come
+    here`, `friends, go and vote`) that the parser took for the subject.
+    """
+    verbs = [w for w in (t.tok, *(a for a, _ in t.path)) if w.pos_ in ("VERB", "AUX")]
+    if not verbs:
+        return False
+    verb = verbs[0]
+    while verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        verb = verb.head
+    if verb.tag_ != "VB" or verb.dep_ not in ("ROOT", "ccomp", "parataxis"):
+        return False
+    kids = list(verb.children)
+    if any(c.dep_ in ("aux", "auxpass", "mark") for c in kids):
+        return False
+    doc = verb.doc
+    for c in kids:
+        if c.dep_ in ("nsubj", "nsubjpass", "expl"):
+            vocative = (
+                c.tag_ in ("NN", "NNS", "NNP", "NNPS") and c.i + 1 < len(doc) and doc[c.i + 1].text == ","
+            )
+            if not vocative:
+                return False
+    return True
+
+
 def _threat(t: _Trigger) -> bool:
-    """A threat is of something not (yet) done."""
-    return t.etype == "threat"
+    """A threat is of something not (yet) done; but threats someone has received (`she received
+    threats`) were made: the object of a past verb of receiving is reported as a fact."""
+    received = (
+        t.tok.dep_ in ("dobj", "nsubjpass")
+        and t.tok.head.lemma_.lower() in _RECEIVE_VERBS
+        and _past(t.tok.head)
+    )
+    return t.etype == "threat" and not received
+
+
+_RECEIVE_VERBS = frozenset({"receive", "get"})
 
 
 _Rule = Callable[[_Trigger], bool]
 # Tried in this order; the first rule that holds decides.
 _NEGATED_RULES: tuple[_Rule, ...] = (_negated_on_trigger, _negated_above, _negated_evidence)
-_PLANNED_RULES: tuple[_Rule, ...] = (_conditional, _planned_on_trigger, _planned_above, _threat)
+_PLANNED_RULES: tuple[_Rule, ...] = (
+    _conditional,
+    _planned_on_trigger,
+    _planned_above,
+    _gerund_subject,
+    _imperative,
+    _threat,
+)
 
 
 def event_status(tok: Token, span_toks: list[Token], etype: str) -> EventStatus:

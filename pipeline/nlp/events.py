@@ -62,6 +62,8 @@ AUTHORITIES = frozenset(
 )
 # Nouns of deciding that are a court ruling (FrameNet Legal_rulings) when a court makes them.
 RULING_NOUNS = frozenset({"decision", "order", "judgment", "judgement"})
+# Nouns of places that a trigger noun can name by their use (`detention center`).
+PLACE_HEADS = lx.triggers.BUILDINGS | frozenset({"center", "centre", "facility", "camp", "site", "office"})
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
@@ -177,6 +179,8 @@ def _rule_verdict(
         return "context"  # `the installation of the engines`: a change of leader needs a person
     if etype == "prisoner_exchange" and _releases_a_thing(tok):
         return "context"  # `released a video`, `the release of the report`: no captive freed
+    if is_noun and tok.dep_ == "compound" and tok.head.lemma_.lower() in PLACE_HEADS:
+        return "place"  # `a detention center`, `election offices`: a place named by its use
     if _in_a_title(tok):
         return "name"  # `Attack on Titan`, `The Forum`, `Fan Vote`: a title, not an event
     if lemma == "sign" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):

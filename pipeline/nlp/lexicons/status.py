@@ -49,6 +49,15 @@ NEGATING_VERBS: frozenset[str] = words("""
 fail reject refuse halt cancel scrap scuttle deny block prevent abandon postpone suspend avoid
 pause freeze withhold delay stall
 """)
+# Verbs of attitude: negating them (`voters do not support the strike`, `the allies did not
+# welcome the vote`) denies an attitude, not the event it is about.
+ATTITUDE_VERBS: frozenset[str] = words("support back endorse favor favour like buy believe trust welcome")
+# Conative verbs: their infinitive is attempted, not reported as achieved (`tried to hold talks`,
+# `struggled to form a government`).
+CONATIVE_VERBS: frozenset[str] = words("try attempt strive struggle endeavor endeavour battle scramble")
+# Predicates of something not (yet) reached: `a deal remains elusive` (`out of reach` is a phrase,
+# matched in `event_status`).
+UNATTAINED: frozenset[str] = words("elusive")
 # Intransitive verbs of failure: their subject event did not come about (`the talks collapsed`).
 FAILURE_VERBS: frozenset[str] = words("fail collapse falter founder stall")
 PLANNED_VERBS: frozenset[str] = words("""

@@ -98,6 +98,8 @@ HAND_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "win": ("vote", "vote", "v"),  # the outcome of an election, needs an election word
     "defeat": ("vote", "vote", "v"),  # as `win`: an election lost by the other side
     "beat": ("vote", "vote", "v"),  # as `defeat`
+    "sack": ("leadership_change", "leader", "v"),  # FrameNet Firing: British `sacked` = dismissed
+    "reassign": ("leadership_change", "leader", "v"),  # moving an office holder to another post
     "suspension": ("sanction", "16", "n"),  # a punitive suspension (CAMEO 16), needs its kind
     "contract": ("accident", "accident", "v"),  # contracting a disease (an outbreak case)
     "catch": ("accident", "accident", "v"),  # as `contract`
@@ -106,9 +108,17 @@ HAND_TRIGGERS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Derived triggers that name no event of their type, each with its reason.
+NOT_TRIGGERS: dict[str, str] = {
+    "suicide": "a killing of oneself (OEWN: a hyponym of killing) is no attack on anyone",
+    "immolation": "burning oneself is a protest or a suicide, not an attack",
+    "interview": "an interview with the press is speech to reporters, not talks between parties",
+}
+
+
 def _merge() -> dict[str, tuple[str, str, str]]:
-    """Derived triggers, with the hand entries taking precedence."""
-    merged = derived.event_triggers()
+    """Derived triggers less `NOT_TRIGGERS`, with the hand entries taking precedence."""
+    merged = {key: entry for key, entry in derived.event_triggers().items() if key not in NOT_TRIGGERS}
     merged.update(HAND_TRIGGERS)
     return merged
 
@@ -139,6 +149,8 @@ HAND_PHRASES: dict[str, tuple[str, str]] = {
     "sign into law": ("vote", "vote"),  # passage of a law by signature
     "hold in jail": ("legal_action", "17"),  # detention (FrameNet Detaining)
     "hold in custody": ("legal_action", "17"),  # detention (FrameNet Detaining)
+    "strike down": ("legal_action", "17"),  # a court annulling a law or an order
+    "struck down": ("legal_action", "17"),  # its past form
     "take into custody": ("legal_action", "17"),  # arrest (FrameNet Arrest)
     "humanitarian aid": ("aid", "07"),  # CAMEO 073 humanitarian aid
     "military aid": ("aid", "07"),  # CAMEO 072 military aid
@@ -175,7 +187,8 @@ _AGREEMENTS = words(
 )
 # Office holders, for `dismiss`, `fire`, `replace`: the heads of the office titles.
 _OFFICES = words("""director minister chief official secretary adviser advisor commander general
-                    president leader head coach ceo chairman chairwoman ambassador envoy nominee""")
+                    president leader head coach ceo chairman chairwoman ambassador envoy nominee
+                    manager warden""")
 
 # Words of each type's events, required near a derived trigger whose event sense is not its
 # main sense (`derived.secondary_triggers`: `case` needs a court, `campaign` an army). General
@@ -183,7 +196,8 @@ _OFFICES = words("""director minister chief official secretary adviser advisor c
 TYPE_CONTEXT: dict[str, frozenset[str]] = {
     "attack": WEAPONS | MILITARY | words("attack strike kill killed dead wound wounded civilian war"),
     "legal_action": COURTS | words("court judge prosecutor police charge crime law lawyer attorney jury"),
-    "leadership_change": _OFFICES | words("post office position role job power"),
+    # leaving a race or a candidacy changes who may lead (GUIDELINES: nominations)
+    "leadership_change": _OFFICES | words("post office position role job power bid race campaign nomination"),
     "aid": WEAPONS | words("aid humanitarian military food medical financial economic assistance relief"),
     "talks": words("talks leader minister president official diplomat delegation summit peace"),
     "protest": words("protester demonstrator crowd thousand street police rally"),
@@ -362,6 +376,8 @@ CONTEXT_VETO: dict[str, frozenset[str]] = {
     "rally": words("stock share market price index bond dollar currency"),  # market rallies
     "probe": words("space spacecraft moon lunar mars planet orbit"),  # space probes
     "investigation": words("science scientific research epidemiological"),  # scientific studies
+    "conference": words("press news"),  # a press conference is speech to reporters, not talks
+    "sack": words("quarterback yard yards times"),  # the sack of a quarterback (US football)
 }
 
 # Things fought only figuratively: `combat addiction`, `fight corruption`, `attacked his
