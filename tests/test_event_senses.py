@@ -117,6 +117,12 @@ def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) ->
         ("Pochettino was sacked by Tottenham in London last night.", "leadership_change"),
         ("Attorney General Barr reassigned the warden of the jail in New York.", "leadership_change"),
         ("Chris Christie of New Jersey quit his bid for the nomination on Wednesday.", "leadership_change"),
+        ("More than 300 Indians were deported by Mexican immigration authorities.", "legal_action"),
+        ("A passenger was stabbed on a train in Oakland on Tuesday.", "attack"),
+        ("The Supreme Court in Washington upheld the law on Tuesday.", "legal_action"),
+        ("The governor of Indiana signed the budget bill on Friday.", "vote"),
+        ("The ban, passed by the parliament of Israel last October, took effect.", "vote"),
+        ("The senator from Nebraska said the charges against the two guards are overdue.", "legal_action"),
     ],
 )
 def test_third_round_news_triggers(analyzer: Analyzer, text: str, etype: str) -> None:

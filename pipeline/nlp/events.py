@@ -60,6 +60,8 @@ AUTHORITIES = frozenset(
     {"prosecutor", "police", "attorney", "authority", "government", "ministry", "department", "investigator"}
     | {"regulator", "agency", "office", "official", "state", "commission", "inspector", "officer"}
 )
+# What a signature makes law (`signed the bill`).
+LAW_NOUNS = frozenset({"bill", "law", "legislation", "budget", "act", "measure", "amendment"})
 # Nouns of deciding that are a court ruling (FrameNet Legal_rulings) when a court makes them.
 RULING_NOUNS = frozenset({"decision", "order", "judgment", "judgement"})
 # Nouns of places that a trigger noun can name by their use (`detention center`).
@@ -151,6 +153,9 @@ def _single_triggers(
         if entry is None:
             continue
         etype, cameo, _ = entry
+        if lemma == "sign" and _signs_a_law(tok):
+            etype, cameo = "vote", "vote"  # `signed the bill`: passage of a law, not a deal
+            entry = (etype, cameo, entry[2])
         reason = _rule_verdict(view, tok, lemma, entry, doc_words)
         out.append(Candidate(i, i + 1, etype, cameo, reason == "ok", reason, lemma))
     return out
@@ -231,6 +236,12 @@ def _private_accuser(tok: Token) -> bool:
         return False
     low = subj.lemma_.lower()
     return not (low in AUTHORITIES or low in COURTS or subj.ent_type_ in ("GPE", "NORP"))
+
+
+def _signs_a_law(verb: Token) -> bool:
+    """`sign` whose object is a bill, law or budget: signing it into law ends a vote."""
+    objs = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    return any(o.lemma_.lower() in LAW_NOUNS for o in objs)
 
 
 def _by_a_court(noun: Token) -> bool:

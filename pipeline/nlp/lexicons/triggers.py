@@ -100,6 +100,13 @@ HAND_TRIGGERS: dict[str, tuple[str, str, str]] = {
     "beat": ("vote", "vote", "v"),  # as `defeat`
     "sack": ("leadership_change", "leader", "v"),  # FrameNet Firing: British `sacked` = dismissed
     "reassign": ("leadership_change", "leader", "v"),  # moving an office holder to another post
+    "deport": ("legal_action", "17", "v"),  # CAMEO 174 expel or deport individuals (root 17)
+    "deportation": ("legal_action", "17", "n"),  # as `deport`
+    "stab": ("attack", "18", "v"),  # CAMEO 18 assault; FrameNet Cause_harm with a blade
+    "stabbing": ("attack", "18", "n"),  # the noun of `stab`, an assault with a blade
+    "uphold": ("legal_action", "17", "v"),  # a court upholding a ruling or a law, needs a court
+    "pardon": ("legal_action", "17", "nv"),  # an executive act of clemency in a criminal case
+    "passage": ("vote", "vote", "n"),  # passage of a law (PropBank pass.01), needs a law word
     "suspension": ("sanction", "16", "n"),  # a punitive suspension (CAMEO 16), needs its kind
     "contract": ("accident", "accident", "v"),  # contracting a disease (an outbreak case)
     "catch": ("accident", "accident", "v"),  # as `contract`
@@ -173,14 +180,16 @@ PERSONS = derived.context_class("person")
 WEAPONS = derived.context_class("weapon")
 MILITARY = derived.context_class("military")
 BUILDINGS = derived.context_class("building")
-COURTS = derived.context_class("court")
+# Courts and judges (WordNet), and `justice`: the judges of a supreme court are its
+# justices, a sense WordNet ranks after fairness.
+COURTS = derived.context_class("court") | words("justice justices")
 DISEASES = derived.context_class("disease")
 # Words of a destructive fire: what fights it, burns, spreads, and what it does.
 _FIRE_WORDS = words(
     "firefighter flame blaze forest wild bush death toll kill destroy gut engulf break rage spread"
 )
 # Words of legislation: what is passed, approved, signed or withdrawn.
-_LAWS = words("bill law legislation budget resolution measure amendment act")
+_LAWS = words("bill law legislation budget resolution measure amendment act ban")
 # Agreements as the object of `sign`, `ratify`, `join`, `withdraw from`.
 _AGREEMENTS = words(
     "deal agreement treaty accord memorandum pact convention protocol charter alliance contract"
@@ -264,7 +273,10 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
     "rule": COURTS,
     "sentence": COURTS | words("prison jail year month week death life"),
     "charge": words("with murder crime fraud prosecutor police") | COURTS,
-    "charge_n": words("criminal face file bring drop guilty count murder fraud terrorism corruption"),
+    "charge_n": words("""criminal face file bring drop guilty count murder fraud terrorism corruption
+                         against deny fight dismiss"""),
+    "uphold": COURTS,
+    "passage": _LAWS | words("final"),
     "hearing": COURTS | words("impeachment committee congressional senate trial bail appeal"),
     # leaving a post, firing a person, signing a deal
     "fire": _OFFICES,
