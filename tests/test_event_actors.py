@@ -96,3 +96,39 @@ def test_unresolved_pronoun_still_marks_a_specific_event(analyzer: Analyzer) -> 
     """`he` points at somebody even when the article has not named him in this text."""
     e = one(analyzer, "He faces criminal charges in three states.", "legal_action")
     assert e.actors == [], e.actors
+
+
+def test_country_short_form_and_capital_as_party(analyzer: Analyzer) -> None:
+    """A country is listed by its full name; a capital acting stands for its government."""
+    e = one(analyzer, "Beijing imposed new tariffs on American soybeans on Friday.", "sanction")
+    assert "China" in e.actors and "Beijing" not in e.actors, e.actors
+    e = one(analyzer, "The US and Canada signed a trade agreement in Ottawa.", "agreement")
+    assert "United States" in e.actors and "US" not in e.actors, e.actors
+    e = one(analyzer, "New Mexico and Texas signed a water agreement.", "agreement")
+    assert "New Mexico" in e.actors and "Mexico" not in e.actors, e.actors  # whole names only
+
+
+def test_place_modifying_a_person_is_not_a_party(analyzer: Analyzer) -> None:
+    e = one(analyzer, "A Denver woman was arrested on Friday.", "legal_action")
+    assert "Denver" not in e.actors, e.actors
+    e = one(analyzer, "US-China trade talks resumed in Geneva on Monday.", "talks")
+    assert {"United States", "China"} <= set(e.actors), e.actors  # the trigger's own modifiers
+
+
+def test_inverted_speaker_and_addressee_are_not_parties(analyzer: Analyzer) -> None:
+    e = one(analyzer, "The talks with Canada resumed on Monday, said Mark Doyle, an economist.", "talks")
+    assert e.actors == ["Canada"], e.actors
+    e = one(analyzer, "The talks with Canada resumed on Monday, a spokesman told Reuters.", "talks")
+    assert e.actors == ["Canada"], e.actors
+
+
+def test_short_forms_resolve_to_the_fullest_mention(analyzer: Analyzer) -> None:
+    text = "The Federal Trade Commission (FTC) opened a review last month. The FTC sued Acme Corp on Monday."
+    e = one(analyzer, text, "legal_action")
+    assert "Federal Trade Commission" in e.actors and "FTC" not in e.actors, e.actors
+    text = (
+        "Acme Holdings Group bought a rival last year. "
+        "On Monday, Acme Holdings signed an agreement with Zenith Motors."
+    )
+    e = one(analyzer, text, "agreement")
+    assert "Acme Holdings Group" in e.actors, e.actors

@@ -16,13 +16,21 @@ tokens and returns the names of who takes part, each resolved to its fullest men
   an organisation (`officers`, `federal prosecutors`, `police`) stays a participant in its
   own words, unless it says whom it is from (`officers from the X Police Department` -> X).
 
+Names are listed as fully as the article gives them: a country by its full name for a short
+form or its capital (`US`, `Beijing` as a party -> United States, China), an organisation by
+its fullest mention or the name an acronym was introduced with (`the Grid Authority (GA)`).
+
 Places (the event's location, and GPE/LOC/FAC names reached only through `in`/`at`/`near`)
-are not participants, and neither are names outside the sentence. The contract is
+are not participants, and neither are names outside the sentence. `sentence_names` (the
+caller's fill) also leaves out places modifying another noun (`a Fort Worth girl`) and names
+that only report the event (`said X`, `told X`, `according to X`). The contract is
 precision: an empty list means the syntax named nobody, and the caller decides what to
 fall back to (see `pipeline.nlp.events`).
 """
 
 from __future__ import annotations
+
+import re
 
 from spacy.tokens import Span, Token
 
@@ -46,6 +54,12 @@ NOUN_PREPS = PARTICIPANT_PREPS | {"of", "by"}
 PLACE_PREPS = frozenset({"in", "at", "near", "across", "throughout", "outside", "inside"})
 # A name that reports or obtains the news (`X reported`, `obtained by X`) is the source.
 SOURCE_VERBS = frozenset({"report", "reveal", "obtain", "publish", "see"})
+# Verbs that only report what somebody says (not commit, demand or threaten, whose subject
+# acts): their subject is the source of a claim about the event, not a participant.
+REPORTING_VERBS = frozenset(
+    {"say", "tell", "add", "note", "explain", "state", "write", "comment", "remark", "reply", "respond"}
+    | {"argue", "insist", "acknowledge", "confirm", "describe", "recall", "suggest", "predict", "estimate"}
+)
 # Heads naming people or organisations when no name is given (`officers arrested X`).
 PARTY_NOUNS = lx.GROUP_NOUNS | lx.ORG_NOUNS | lx.TITLE_NOUNS | PARTICIPANT_NOUNS | MILITARY | COURTS
 # Nouns for people in general, on top of the party nouns: who can be freed or detained.
@@ -75,6 +89,9 @@ _SUBJECT_FORM = {"his": "he", "him": "he", "her": "she", "hers": "she", "their":
 # they are as often generic (`you can sign up for a trial`).
 PARTY_PRONOUNS = MALE | FEMALE | frozenset({"they", "them", "their", "theirs"})
 MAX_PARTICIPANTS = 6
+# Labels an organisation's fuller mention may carry (`Democrats` as NORP, `House Democrats`
+# as ORG).
+GROUP_LABELS = ("ORG", "NORP")
 
 
 def participants(
@@ -93,6 +110,7 @@ def participants(
         specific = specific or tok.lower_ in PARTY_PRONOUNS
         name = _name_of(ctx, view, sent_start, tok, coref)
         for n in (_countries(name) or [name]) if name else []:
+            n = expand_acronym(ctx, n) or n
             if n and n not in names and len(n) < 80:
                 names.append(n)
     return names[:MAX_PARTICIPANTS], specific or bool(names)
@@ -245,8 +263,50 @@ def actor_name(ctx: Context, ent: Span) -> str:
     if ent.label_ == "PERSON":
         return ctx.fullest(ent.text)
     if ent.label_ == "NORP":
-        return lx.country_of(ent.text) or clean_name(ent.text)
-    return clean_name(ent.text)
+        country = lx.country_of(ent.text)
+        if country:
+            return country
+        return ctx.fullest(ent.text, GROUP_LABELS)
+    if ent.label_ == "GPE":
+        return country_name(ctx, clean_name(ent.text))
+    # An organisation by its fullest mention in the article (`Democrats` -> `House
+    # Democrats`, `SoftBank` -> `SoftBank Group Corp`): a later mention shortens the name.
+    return expand_acronym(ctx, ent.text) or ctx.fullest(ent.text, GROUP_LABELS)
+
+
+def expand_acronym(ctx: Context, name: str) -> str | None:
+    """The full name an acronym was introduced with (`the National Grid Authority (NGA)`):
+    the capitalised words just before the bracketed letters, when their initials hold the
+    acronym's letters in order (so an unrelated bracket is not taken for a definition)."""
+    short = name.strip()
+    if not (2 <= len(short) <= 8 and short.isalpha() and short.isupper()):
+        return None
+    found = re.search(
+        r"((?:[A-Z][\w.&'’-]*\s+(?:(?:of|the|for|and)\s+)?)*[A-Z][\w.&'’-]*)\s*\(" + short + r"\)", ctx.text
+    )
+    if found is None:
+        return None
+    full = re.sub(r"^(?:The|the)\s+", "", found.group(1))
+    initials = iter(w[0] for w in full.split() if w[0].isupper())
+    if not full.startswith(short[0]) or not all(ch in initials for ch in short):
+        return None
+    return clean_name(full)
+
+
+def country_name(ctx: Context, name: str) -> str:
+    """A country's full name for its abbreviation or its capital (`US` -> United States,
+    `Beijing` -> China): an actor is the state, named as fully as the language allows, and
+    a capital that takes part in an event stands for its government (metonymy; a capital
+    reached as a place, `in Beijing`, never gets here). A short name that is a word of its
+    own (`Britain`) is the fullest mention unless the article also uses the full name.
+    Only a whole-name gazetteer hit counts, so `New Mexico` stays itself."""
+    key = name.lower().strip().removeprefix("the ").removesuffix("'s").removesuffix("’s")
+    hit = lx.COUNTRIES.get(key)
+    if not hit:
+        return name
+    full = hit[0]
+    own_word = lx.is_country(name) and any(ch.islower() for ch in name)
+    return name if own_word and full not in ctx.text else full
 
 
 def _countries(name: str) -> list[str]:
@@ -272,7 +332,47 @@ def sentence_names(ctx: Context, view: DocView, toks: list[Token], dateline_end:
             continue
         if root.dep_ == "nsubj" and head.lemma_.lower() in SOURCE_VERBS:
             continue
+        if _speaker(root, toks):
+            continue
+        if (
+            ent.label_ == "GPE"
+            and root.dep_ in ("compound", "nmod", "amod")
+            and head.pos_ in ("NOUN", "PROPN")
+            and not _modifies(root, toks)
+        ):
+            # `a Fort Worth girl`, `a hotel room in a Forest Hill hotel`: a place name
+            # modifying another noun says where that person or thing is from, not who acts.
+            continue
         if root.dep_ == "pobj" and head.dep_ == "agent" and head.head.lemma_.lower() in SOURCE_VERBS:
             continue
         scored.append((min(abs(root.i - pos), abs(root.i - toks[-1].i)), actor_name(ctx, ent)))
     return [name for _, name in sorted(scored, key=lambda x: x[0])]
+
+
+def _speaker(root: Token, toks: list[Token]) -> bool:
+    """A name that only reports the event: the inverted speaker of a reporting verb (`...,
+    said X, an analyst`) or its addressee (`told X`). A speaker before the verb (`X said`)
+    is kept, as such a speaker is often the actor too (`X said it would impose tariffs`);
+    a reporting verb that is the trigger or governs it directly is left to `participants`."""
+    head = root.head
+    if root.dep_ not in ("nsubj", "dative", "dobj") or head.lemma_.lower() not in REPORTING_VERBS:
+        return False
+    if root.dep_ == "dobj" and head.lemma_.lower() != "tell":
+        return False
+    if root.dep_ == "nsubj" and root.i < head.i:
+        return False  # `X said`: kept, as X is often also the actor; `said X` is a source
+    return not any(t.i == head.i or t.head.i == head.i for t in toks)
+
+
+def _modifies(tok: Token, toks: list[Token]) -> bool:
+    """`tok` is a trigger token or sits in the trigger's chain of noun modifiers
+    (`US` in `US-China trade talks`)."""
+    ids = {t.i for t in toks}
+    cur = tok
+    for _ in range(6):
+        if cur.i in ids:
+            return True
+        if cur.dep_ not in ("compound", "nmod", "amod", "npadvmod") or cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return False

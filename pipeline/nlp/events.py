@@ -184,6 +184,8 @@ def _rule_verdict(
         return "context"  # `the installation of the engines`: a change of leader needs a person
     if etype == "prisoner_exchange" and _releases_a_thing(tok):
         return "context"  # `released a video`, `the release of the report`: no captive freed
+    if etype == "aid" and is_noun and tok.dep_ in ("compound", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
+        return "modifier"  # `aid groups`, `the aid system`: bodies and systems, not aid given
     if is_noun and tok.dep_ == "compound" and tok.head.lemma_.lower() in PLACE_HEADS:
         return "place"  # `a detention center`, `election offices`: a place named by its use
     if _in_a_title(tok):

@@ -120,6 +120,7 @@ NOT_TRIGGERS: dict[str, str] = {
     "suicide": "a killing of oneself (OEWN: a hyponym of killing) is no attack on anyone",
     "immolation": "burning oneself is a protest or a suicide, not an attack",
     "interview": "an interview with the press is speech to reporters, not talks between parties",
+    "entitle": "being entitled to something is a state of right, or a title (`a work entitled`)",
 }
 
 
