@@ -163,3 +163,43 @@ def test_smaller_of_two_nested_places(analyzer: Analyzer) -> None:
 def test_city_centre_refers_to_the_city_named_before(analyzer: Analyzer) -> None:
     text = "Missiles hit Kharkiv overnight.\n\nResidents reported blasts near the city centre on Monday."
     assert event(analyzer, text, "attack", "blasts").location == "Kharkiv"
+
+
+def test_compound_place_on_the_noun_the_trigger_modifies(analyzer: Analyzer) -> None:
+    # `kidnapped` modifies `boy`; the place compound on `boy` is the venue
+    e = event(analyzer, "Police found a kidnapped Denver boy on Tuesday.", "attack")
+    assert e.location == "Denver", e
+
+
+def test_where_clause_places_its_event_at_the_noun_it_modifies(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Sales have risen in Ohio counties where lawmakers legalized the drug.", "policy")
+    assert e.location == "Ohio", e
+
+
+def test_the_city_refers_to_the_nearest_city_named_before_it(analyzer: Analyzer) -> None:
+    # the nearest antecedent is earlier in the same sentence, not in the sentence before
+    text = (
+        "Police in Lyon were on alert.\n\n"
+        "After a speech by the mayor of Marseille on Sunday, protests spread across the city."
+    )
+    assert event(analyzer, text, "protest", "protests").location == "Marseille"
+
+
+def test_the_city_may_be_a_city_state(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Singapore shares fell on Monday amid protests in the city.", "protest")
+    assert e.location == "Singapore", e
+
+
+def test_bare_place_noun_re_mentions_the_place_named_before(analyzer: Analyzer) -> None:
+    # `the airport` is the airport the article named a sentence before
+    text = (
+        "Flights were delayed at Heathrow Airport on Monday.\n\nPolice arrested two activists at the airport."
+    )
+    e = event(analyzer, text, "legal_action", "arrested")
+    assert e.location == "Heathrow Airport", e
+
+
+def test_hyphenated_prefix_is_part_of_the_trigger(analyzer: Analyzer) -> None:
+    # the parser hangs the subject (`Ohio Democrats`) on `re`, not on `elected`
+    e = event(analyzer, "Ohio Democrats re-elected the governor on Tuesday.", "vote")
+    assert e.location == "Ohio", e

@@ -9,8 +9,9 @@ Importing this package imports nothing else; spaCy loads only when an analyzer i
 - `context`: the document record the extractors read; `entityhead`, `embedcache`: entities;
 - `claims` + `claim_syntax` + `speakers` + `coref`: claim extraction, speaker resolution and
   coreference (pronouns, descriptions, titles);
-- `events` + `event_actors` + `event_location` + `event_status`: event extraction, its
-  participants, place and status;
+- `events` + `event_senses` + `public_affairs` + `event_actors` + `event_location` +
+  `event_status`: event extraction, the sense checks on its trigger words, the document-level
+  public-affairs gate, its participants, place and status;
 - `decide` + `features`: the learned decision layers over the rules' candidates;
 - `dates`: publication and event dates; `lexicons`: every rule vocabulary.
 """

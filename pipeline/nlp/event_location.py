@@ -15,13 +15,27 @@ missed or mislabelled. `event_location` returns the place of one event, else Non
   inside its subject or the other side of a deal (`a drone strike on a hospital in X`;
   not `soldiers stationed in X fired`, `a deal with a manufacturer in X`: those places
   locate a participant);
-- a place compound naming the venue (`Istanbul talks`; never `Russia sanctions`, nor a
-  hyphenated pair of names, `Japan-Korea deal`, which names the sides);
+- a place compound naming the venue, on the trigger or on the noun it modifies (`Istanbul
+  talks`, `a kidnapped Denver boy`; never `Russia sanctions`, nor a hyphenated pair of
+  names, `Japan-Korea deal`, which names the sides);
 - `to X` after a motion verb of the trigger, the target of an attack, a possessive venue,
   a place naming the voters of a vote (`Ohio voters approved`, `Oregon begins voting`);
 - of two places where the second only locates the first (`the village of A, in the B
   region`, `A in the B region`), the first, smaller one;
-- else `the city` / `the capital` resolved to the last city named before.
+- else, for a trigger inside a `where` relative clause, the place naming the noun the
+  clause modifies (`in Ohio counties where lawmakers legalized it`);
+- else `the city` / `the capital` resolved to the last city (or city-state) named before
+  it, in an earlier sentence or earlier in its own;
+- else a bare common noun of a locative phrase of the event (`held in jail`, `at the
+  airport`) resolved to the last place name headed by it earlier in the article (`the
+  County Jail`, `Heathrow Airport`).
+
+A trigger is read with the prefix it is hyphenated to (`re-elected`: the parser may hang the
+verb's subject on `re`).
+
+Nothing else reaches across sentences: on train and train2, giving a placeless event the
+dateline's place or the last place of an earlier event of its type cost far more than it
+gained (the annotators give such events no place).
 
 `into` and `over` locate only attacks, accidents and motion verbs (`an investigation into X`,
 `talks over X` name a topic). Nothing in this module names a place: the gazetteer and place-noun sets are
@@ -34,7 +48,7 @@ from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, clean_name
-from pipeline.nlp.lexicons.places import OF_NAME_PLACE_NOUNS
+from pipeline.nlp.lexicons.places import OF_NAME_PLACE_NOUNS, is_city_state
 
 LOCATION_PREPS = {
     "in",
@@ -129,14 +143,68 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
                 named = [g for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"]
                 if named:
                     return clean_name(doc[named[0].left_edge.i : named[0].i + 1].text)
-        for m in reversed(ctx.mentions_before(start, ("GPE",))):
+        for m in reversed(ctx.mentions_before(start + tok.idx, ("GPE",))):
             if (
                 m.propn
-                and not lx.is_country(m.text)
+                and (not lx.is_country(m.text) or is_city_state(m.text))
                 and lx.country_of(m.text)
                 and nation in (None, lx.country_of(m.text))
             ):
                 return clean_name(m.text)
+    return None
+
+
+def _where_clause(places: list[Span], toks: list[Token]) -> str | None:
+    """`Ohio counties where lawmakers banned it` -> `Ohio`: a `where` relative clause says
+    its event happened at the noun it modifies, so a place naming that noun (`Ohio
+    counties`, `Ohio, where ...`) or listed beside it (`counties where it was banned --
+    A, B and C`: the parser hangs the list on the clause's last word) is the event's place."""
+    for t in toks:
+        clause = t
+        while clause.dep_ == "conj" and clause.head.i != clause.i:
+            clause = clause.head
+        if clause.dep_ != "relcl" or not any(
+            c.dep_ == "advmod" and c.lower_ == "where" for c in clause.children
+        ):
+            continue
+        noun = clause.head
+        inside = {w.i for w in clause.subtree}
+        for ent in places:
+            root = ent.root
+            if root.i == noun.i or (root.head.i == noun.i and root.dep_ in ("compound", "nmod", "appos")):
+                return clean_name(ent.text)
+            if root.dep_ == "appos" and root.head.i in inside:
+                return clean_name(ent.text)
+    return None
+
+
+def _named_venue(ctx: Context, toks: list[Token], anchors: dict[int, int], start: int) -> str | None:
+    """`held in jail` after `taken to the County Jail` -> `County Jail`.
+
+    A bare common noun in a locative phrase of the event (or in its trigger) that is the
+    head word of a proper name the article used before is a short re-mention of that name:
+    English drops the name's modifiers once the referent is known (`the Maple Street
+    bridge` ... `on the bridge`). The latest such name before the noun wins.
+    """
+    trig = {t.i for t in toks}
+    for tok in sorted({c for a in anchors for c in toks[0].doc[a].children} | set(toks), key=lambda t: t.i):
+        if tok.dep_ != "prep" or tok.lower_ not in LOCATION_PREPS - MOTION_ONLY_PREPS:
+            continue
+        if tok.head.i not in anchors and tok.i not in trig:
+            continue
+        for noun in tok.children:
+            if noun.dep_ != "pobj" or noun.pos_ != "NOUN" or noun.ent_type_:
+                continue
+            if any(c.dep_ in ("compound", "poss", "amod") or c.lower_ in ("a", "an") for c in noun.children):
+                continue  # `in a jail`, `in a county jail`, `in Ohio's jails`: another one
+            lemma = noun.lemma_.lower()
+            if lemma in ("city", "capital"):
+                continue  # see `_city_reference`
+            pos = start + noun.idx
+            for m in reversed(ctx.mentions_before(pos, PLACE_LABELS)):
+                words = m.text.split()
+                if len(words) >= 2 and words[-1].lower() == lemma:
+                    return clean_name(m.text)
     return None
 
 
@@ -370,11 +438,13 @@ def _score(
         break
     if (
         root.dep_ in ("compound", "nmod")
-        and root.head.i in trig
+        and root.head.i in phrase
         and (etype in VENUE_POSSESSIVE_TYPES or not lx.is_country(ent.text))
         and not _hyphen_pair(ent)
     ):
-        return dist  # `Istanbul talks`; `Hong Kong protests` (not `Russia sanctions`)
+        # `Istanbul talks`; `Hong Kong protests` (not `Russia sanctions`); on the noun a
+        # trigger modifies, the same venue: `a kidnapped Denver boy`, `a Belfast extradition hearing`
+        return dist
     return None
 
 
@@ -413,8 +483,27 @@ def _location(places: list[Span], toks: list[Token], etype: str) -> str | None:
     return clean_name(best[1].text)
 
 
+def _whole_word(toks: list[Token]) -> list[Token]:
+    """The trigger with the prefix its first word is hyphenated to (`re` `-` `elected`):
+    the tokenizer splits `re-elected` but it is one verb, and the parser often hangs the
+    verb's subject and modifiers on the prefix (`Ohio Democrats re-elected ...`)."""
+    doc = toks[0].doc
+    i = toks[0].i
+    while i >= 2 and doc[i - 1].text in ("-", "–") and _hyphen_joined(doc[i - 2], doc[i - 1]):
+        if doc[i - 1].whitespace_ or not doc[i - 2].is_alpha or not doc[i - 2].is_lower:
+            break
+        i -= 2
+    return list(doc[i : toks[0].i]) + toks if i < toks[0].i else toks
+
+
 def event_location(
     ctx: Context, view: DocView, places: list[Span], toks: list[Token], etype: str, start: int
 ) -> str | None:
     """The place of the event whose trigger words are `toks` (`start`: the sentence's offset)."""
-    return _location(places, toks, etype) or _city_reference(ctx, view, toks, start)
+    toks = _whole_word(toks)
+    return (
+        _location(places, toks, etype)
+        or _where_clause(places, toks)
+        or _city_reference(ctx, view, toks, start)
+        or _named_venue(ctx, toks, _anchors(toks), start)
+    )

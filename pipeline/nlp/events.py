@@ -11,22 +11,21 @@ becomes an `Event` with its actors and date found here, its place from
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from spacy.tokens import Span, Token
 
+from pipeline.nlp import event_senses as senses
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, Sentence, clean_name
 from pipeline.nlp.coref import Coref
 from pipeline.nlp.dates import normalize_date
 from pipeline.nlp.decide import EventChooser, select_events
-from pipeline.nlp.event_actors import ACTOR_LABELS, actor_name, is_person, participants, sentence_names
+from pipeline.nlp.event_actors import ACTOR_LABELS, actor_name, participants, sentence_names
 from pipeline.nlp.event_location import event_location, place_spans
 from pipeline.nlp.event_status import event_status
 from pipeline.nlp.features import Candidate
-from pipeline.nlp.lexicons.triggers import COURTS
 from pipeline.nlp.public_affairs import PUBLIC_FLOOR, public_share
 from pipeline.nlp.segment import DATELINE
 from pipeline.records import EventStatus
@@ -53,19 +52,6 @@ class Event:
         return asdict(self)
 
 
-# Verbs of FrameNet's Notification_of_charges that are as often everyday accusations.
-ACCUSING = frozenset({"accuse"})
-# Subjects whose accusation is a charge: bodies that enforce the law.
-AUTHORITIES = frozenset(
-    {"prosecutor", "police", "attorney", "authority", "government", "ministry", "department", "investigator"}
-    | {"regulator", "agency", "office", "official", "state", "commission", "inspector", "officer"}
-)
-# What a signature makes law (`signed the bill`).
-LAW_NOUNS = frozenset({"bill", "law", "legislation", "budget", "act", "measure", "amendment"})
-# Nouns of deciding that are a court ruling (FrameNet Legal_rulings) when a court makes them.
-RULING_NOUNS = frozenset({"decision", "order", "judgment", "judgement"})
-# Nouns of places that a trigger noun can name by their use (`detention center`).
-PLACE_HEADS = lx.triggers.BUILDINGS | frozenset({"center", "centre", "facility", "camp", "site", "office"})
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
@@ -140,10 +126,10 @@ def _single_triggers(
         plain = (lemma0, low, stem)
         # nouns first try their noun-only sense (`fire_n` vs the verb `fire` = dismiss)
         cands = [c + "_n" for c in plain[:1]] + list(plain) if tok.pos_ == "NOUN" else list(plain)
-        if lemma0 == "fire" and _gunfire(tok):  # `fired two rounds`, not `fired the coach`
+        if lemma0 == "fire" and senses.gunfire(tok):  # `fired two rounds`, not `fired the coach`
             out.append(Candidate(i, i + 1, "attack", "19", True, "ok", "fire"))
             continue
-        if lemma0 in RULING_NOUNS and tok.pos_ == "NOUN" and _by_a_court(tok):
+        if lemma0 in senses.RULING_NOUNS and tok.pos_ == "NOUN" and senses.by_a_court(tok):
             out.append(Candidate(i, i + 1, "legal_action", "17", True, "ok", lemma0))
             continue  # `the Supreme Court decision`: a court's decision is a ruling
         for cand in cands:
@@ -153,7 +139,7 @@ def _single_triggers(
         if entry is None:
             continue
         etype, cameo, _ = entry
-        if lemma == "sign" and _signs_a_law(tok):
+        if lemma == "sign" and senses.signs_a_law(tok):
             etype, cameo = "vote", "vote"  # `signed the bill`: passage of a law, not a deal
             entry = (etype, cameo, entry[2])
         reason = _rule_verdict(view, tok, lemma, entry, doc_words)
@@ -178,27 +164,27 @@ def _rule_verdict(
         doc_need = lx.DOC_CONTEXT.get(lemma) if is_noun else None
         if not (doc_need and doc_words & doc_need):
             return "context"
-    if lemma in ACCUSING and _private_accuser(tok):
+    if lemma in senses.ACCUSING and senses.private_accuser(tok):
         return "context"  # `Swift accused the label of ...`: an accusation, a claim, not a charge
-    if etype == "leadership_change" and is_noun and not _names_a_person(tok):
+    if etype == "leadership_change" and is_noun and not senses.names_a_person(tok):
         return "context"  # `the installation of the engines`: a change of leader needs a person
-    if etype == "prisoner_exchange" and _releases_a_thing(tok):
+    if etype == "prisoner_exchange" and senses.releases_a_thing(tok):
         return "context"  # `released a video`, `the release of the report`: no captive freed
     if etype == "aid" and is_noun and tok.dep_ in ("compound", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
         return "modifier"  # `aid groups`, `the aid system`: bodies and systems, not aid given
-    if is_noun and tok.dep_ == "compound" and tok.head.lemma_.lower() in PLACE_HEADS:
+    if is_noun and tok.dep_ == "compound" and tok.head.lemma_.lower() in senses.PLACE_HEADS:
         return "place"  # `a detention center`, `election offices`: a place named by its use
-    if _in_a_title(tok):
+    if senses.in_a_title(tok):
         return "name"  # `Attack on Titan`, `The Forum`, `Fan Vote`: a title, not an event
     if lemma == "sign" and any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
         return "idiom"  # `sign up for a trial`: enrolling, not signing an agreement
     if lemma == "win" and any(c.dep_ == "prt" and c.lower_ == "over" for c in tok.children):
         return "idiom"  # `winning over the black vote`: persuading, not an election result
-    if etype == "attack" and _figurative_target(tok):
+    if etype == "attack" and senses.figurative_target(tok):
         return "figurative"  # `combat addiction`, `attacked his policies`
-    if etype == "attack" and is_verb and _threatened(tok):
+    if etype == "attack" and is_verb and senses.threatened(tok):
         return "threatened"  # `threatening to kill X`: the threat is the event
-    if etype == "attack" and is_verb and _animal_victim(tok):
+    if etype == "attack" and is_verb and senses.animal_victim(tok):
         return "hunt"  # `killed and ate a wild rabbit`
     if any(c.lower_ == "such" for c in tok.children):
         return "generic"  # `such exchanges`
@@ -206,174 +192,21 @@ def _rule_verdict(
         return "idiom"  # `was met with skepticism`
     if lemma == "demonstrate" and any(c.dep_ in ("ccomp", "dobj") for c in tok.children):
         return "idiom"  # `the case demonstrates that ...`: showing, not protesting
-    if _background(tok):
+    if senses.background(tok):
         return "background"
-    if lemma == "kill" and not (_has_agent(tok) or _weapon_subject(tok)) and tok.dep_ != "ROOT":
+    if lemma == "kill" and not (senses.has_agent(tok) or senses.weapon_subject(tok)) and tok.dep_ != "ROOT":
         return "no_cause"  # `those killed`, `were killed in a crash`: the cause is the event
-    if etype == "attack" and tok.pos_ == "VERB" and _thing_subject(tok):
+    if etype == "attack" and tok.pos_ == "VERB" and senses.thing_subject(tok):
         return "no_cause"  # `the plague killed millions`, `a storm struck the coast`
     if lemma in SENTENCE_VETO:  # damage caused by an attack is part of the attack
         words = words | set(view.lemmas)
     if words & lx.CONTEXT_VETO.get(lemma, frozenset()):
         return "veto"
-    if etype in ("threat",) and is_verb and not _has_agent(tok):
+    if etype in ("threat",) and is_verb and not senses.has_agent(tok):
         return "no_agent"
     if lemma == "attack" and tok.dep_ == "compound" and tok.head.lemma_ == "helicopter":
         return "idiom"
     return "ok"
-
-
-def _private_accuser(tok: Token) -> bool:
-    """An accusing verb whose named subject is not an authority: FrameNet's
-    Notification_of_charges is a legal action when the law accuses (prosecutors, police,
-    a court, a government); anyone else's accusation is a claim. A passive or subjectless
-    `was accused of` stays."""
-    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
-    if subj is None and tok.dep_ in ("advcl", "xcomp", "conj"):  # `..., accusing X of`
-        subj = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
-    if subj is None:  # `was accused by critics of ...`: the passive's agent accuses
-        agents = (g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj")
-        subj = next(agents, None)
-    if subj is None:
-        return False
-    low = subj.lemma_.lower()
-    return not (low in AUTHORITIES or low in COURTS or subj.ent_type_ in ("GPE", "NORP"))
-
-
-def _signs_a_law(verb: Token) -> bool:
-    """`sign` whose object is a bill, law or budget: signing it into law ends a vote."""
-    objs = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
-    return any(o.lemma_.lower() in LAW_NOUNS for o in objs)
-
-
-def _by_a_court(noun: Token) -> bool:
-    """A decision or order whose maker is a court or judge: its possessor or compound
-    (`the court's decision`, `the Supreme Court decision`) or the object of `by`/`from`."""
-    makers = [c for c in noun.children if c.dep_ in ("poss", "compound", "nmod")]
-    makers += [
-        g
-        for c in noun.children
-        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")
-        for g in c.children
-        if g.dep_ == "pobj"
-    ]
-    return any(m.lemma_.lower() in COURTS or m.lower_ in COURTS for m in makers)
-
-
-def _in_a_title(tok: Token) -> bool:
-    """A capitalised trigger inside a title-cased name, not at the start of its sentence:
-    `Attack on Titan`, `The Forum`, `the annual Fan Vote` (a capitalised name before it, or
-    one after it, possibly past one lower-case function word). Headlines in capitals and
-    sentence-initial words are left alone."""
-    if tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.i == 0:
-        return False
-    doc = tok.doc
-    before = doc[tok.i - 1]
-    if before.text[:1].isupper() and before.pos_ in ("PROPN", "DET", "ADJ"):
-        return True  # `The Forum`, `Fan Vote`
-    for k in (tok.i + 1, tok.i + 2):  # `Trials Rising`, `Attack on Titan`
-        if k >= len(doc):
-            return False
-        nxt = doc[k]
-        if nxt.pos_ == "PROPN" and nxt.text[:1].isupper():
-            return True
-        if not (nxt.is_lower and nxt.pos_ in ("ADP", "DET", "CCONJ")):
-            return False
-    return False
-
-
-def _figurative_target(tok: Token) -> bool:
-    """An attack word whose object is a social ill or an idea (`combat addiction`, `fight
-    against corruption`, `attacked each other's policies`): a figurative fight or criticism."""
-    objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
-    preps = [c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("against", "on")]
-    objs += [g for c in preps for g in c.children if g.dep_ == "pobj"]
-    return any(o.lemma_.lower() in lx.FIGURATIVE_TARGETS or o.lower_ in lx.FIGURATIVE_TARGETS for o in objs)
-
-
-def _threatened(verb: Token) -> bool:
-    """An attack verb that is what someone threatens (`threatening to assault and murder an
-    official`): the threat is the event, the attack has not happened."""
-    cur = verb
-    while cur.dep_ == "conj" and cur.head.i != cur.i:
-        cur = cur.head
-    return cur.dep_ == "xcomp" and cur.head.lemma_.lower() == "threaten"
-
-
-def _animal_victim(verb: Token) -> bool:
-    """An attack verb whose victim is an animal (WordNet's animal class): hunting or
-    slaughter. The object of a conjoined verb counts (`killed and ate a rabbit`)."""
-    holders = [verb] + [c for c in verb.children if c.dep_ == "conj"]
-    objs = [c for h in holders for c in h.children if c.dep_ in ("dobj", "nsubjpass")]
-    return bool(objs) and all(o.lemma_.lower() in lx.ANIMALS and not is_person(o) for o in objs)
-
-
-def _thing_subject(verb: Token) -> bool:
-    """The verb's subject (a relative pronoun's antecedent) is named and is neither a person
-    nor a weapon or force: a disease, a storm, a price. Attacks are carried out by people."""
-    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-    if subj is not None and subj.lower_ in ("that", "which") and verb.dep_ == "relcl":
-        subj = verb.head
-    if subj is None or is_person(subj) or subj.pos_ == "PROPN" or subj.ent_type_ in ("ORG", "GPE"):
-        return False
-    low = subj.lemma_.lower()
-    return low not in lx.WEAPON_NOUNS and low not in lx.AMMUNITION_NOUNS
-
-
-def _names_a_person(noun: Token) -> bool:
-    """A noun trigger with a person among its possessor, compound, `of`/`as`/`by` objects or
-    apposition (`Smith's appointment`, `the appointment of Smith`), or the subject or object
-    of the verb it depends on (`Smith announced his resignation`)."""
-    near = [c for c in noun.children if c.dep_ in ("poss", "compound", "appos")]
-    preps = [c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "as", "by")]
-    near += [g for c in preps for g in c.children]
-    if noun.head.pos_ in ("VERB", "AUX"):
-        near += [c for c in noun.head.children if c.dep_ in ("nsubj", "nsubjpass", "dobj") and c.i != noun.i]
-    return any(is_person(t) or t.ent_type_ == "ORG" for t in near)
-
-
-def _releases_a_thing(tok: Token) -> bool:
-    """A release whose released party is named and is not a person (`released the footage`,
-    `the release of a new phone`); with no party named the trigger stays."""
-    if tok.pos_ == "VERB":
-        freed = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
-    else:
-        freed = [
-            g
-            for c in tok.children
-            if c.dep_ == "prep" and c.lower_ == "of"
-            for g in c.children
-            if g.dep_ == "pobj"
-        ]
-    return bool(freed) and not any(is_person(f) for f in freed)
-
-
-def _background(tok: Token) -> bool:
-    """Events named only by a date: `the 2014 annexation`, `since the invasion`, `years after`."""
-    if tok.dep_ not in ("dobj", "nsubj", "nsubjpass", "ROOT"):
-        for c in tok.children:
-            if c.dep_ in ("nummod", "compound", "amod", "poss", "nmod") and re.fullmatch(
-                r"(1[89]|20)\d\d|9/11|(1[89]|20)\d\d['’]s", c.text
-            ):
-                return True  # a year names a past event: `the 2014 annexation`
-    cur = tok
-    for _ in range(4):
-        if cur.head.i == cur.i:
-            break
-        head = cur.head
-        if head.lower_ == "since" and cur.dep_ in ("pobj", "pcomp"):
-            return True
-        if head.lower_ == "after" and any(t.lower_ in ("years", "decades") for t in head.lefts):
-            return True
-        if cur.dep_ == "advcl" and any(
-            c.lower_ == "after" and any(t.lower_ in ("years", "decades") for t in c.lefts)
-            for c in cur.children
-        ):
-            return True
-        if head.pos_ == "VERB":
-            break
-        cur = head
-    return False
 
 
 def _is_question(ctx: Context, sent: Sentence) -> bool:
@@ -401,68 +234,6 @@ def _slot(tok: Token) -> tuple[int, bool]:
 def _own_clause(tok: Token) -> bool:
     """A verb trigger with its own subject: `the government freed three prisoners`."""
     return tok.pos_ == "VERB" and any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children)
-
-
-def _has_agent(verb: Token) -> bool:
-    """A verb trigger with a person/organisation/state subject (or inherited one)."""
-    cur = verb
-    subjects: tuple[str, ...] = ("nsubj",)
-    for _ in range(3):
-        for c in cur.children:
-            if c.dep_ in subjects:
-                return (
-                    c.pos_ in ("PRON", "PROPN")
-                    or bool(c.ent_type_)
-                    or (c.lemma_.lower() in lx.GROUP_NOUNS | lx.ORG_NOUNS)
-                    or is_person(c)
-                )
-        if cur.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or cur.head.i == cur.i:
-            return False
-        cur = cur.head
-        if cur.dep_ == "prep" and cur.head.i != cur.i:  # `pleaded guilty to threatening`
-            cur = cur.head
-            # `was charged with threatening`: the passive's subject did the threatening
-            subjects = ("nsubj", "nsubjpass")
-    return False
-
-
-def _gunfire(tok: Token) -> bool:
-    """`fire` as shooting: ammunition as object, a target after at/on, or `machine gun fire`."""
-    kids = list(tok.children)
-    if tok.pos_ == "VERB":
-        return any(c.dep_ == "dobj" and c.lemma_.lower() in lx.AMMUNITION_NOUNS for c in kids) or any(
-            c.dep_ == "prep" and c.lower_ in ("at", "on", "upon", "into") and _target(c) for c in kids
-        )
-    if tok.pos_ == "NOUN":
-        return any(
-            c.dep_ in ("compound", "amod", "nmod") and c.lemma_.lower() in lx.FIRE_MODIFIERS for c in kids
-        ) or (tok.head.lower_ == "under" and _armed_source(tok))
-    return False
-
-
-def _armed_source(fire: Token) -> bool:
-    """`came under fire from a tank` (shooting), not `from critics` (criticism)."""
-    for holder in (fire, fire.head.head):
-        for c in holder.children:
-            if c.dep_ == "prep" and c.lower_ == "from":
-                for g in c.children:
-                    if g.dep_ == "pobj" and (
-                        g.lemma_.lower() in lx.ARMED_NOUNS
-                        or any(m.lemma_.lower() in lx.ARMED_NOUNS for m in g.children if m.dep_ == "compound")
-                    ):
-                        return True
-    return False
-
-
-def _target(prep: Token) -> bool:
-    """`fired on the crowd`, not `fired on Monday`."""
-    objs = [g for g in prep.children if g.dep_ == "pobj"]
-    return bool(objs) and all(g.ent_type_ not in ("DATE", "TIME") for g in objs)
-
-
-def _weapon_subject(verb: Token) -> bool:
-    """`a drone killed a civilian`: a weapon or armed force as the subject is an attacker."""
-    return any(c.dep_ == "nsubj" and c.lemma_.lower() in lx.WEAPON_NOUNS for c in verb.children)
 
 
 # ---------------------------------------------------------------- attributes

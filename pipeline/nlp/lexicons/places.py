@@ -185,6 +185,15 @@ def is_country(name: str | None) -> bool:
     return hit is not None and (key == hit[0].lower() or key in _COUNTRY_SHORT)
 
 
+# Countries that are one city (ISO alpha-2), which English also calls `the city`.
+CITY_STATES: frozenset[str] = frozenset({"HK", "SG", "MO", "MC", "VA"})
+
+
+def is_city_state(name: str | None) -> bool:
+    """True for the name of a country that is a single city (`the city` may refer to it)."""
+    return is_country(name) and country_code(name) in CITY_STATES
+
+
 def country_code(name: str | None) -> str | None:
     """ISO 3166 alpha-2 code for a place or demonym; None when unknown."""
     country = country_of(name)
