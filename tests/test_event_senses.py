@@ -104,6 +104,10 @@ def test_a_government_decision_stays_a_policy(analyzer: Analyzer) -> None:
         ),
         ("In an interview with the BBC, the president of Iran denied the report.", "talks"),
         ("Migrants were held at a detention center in Texas.", "legal_action"),
+        ("Candidates from Ohio toured Iowa before the caucuses in January.", "talks"),
+        ("The campaign of the senator from Texas could not overcome his rival.", "attack"),
+        ("That kind of talk in Washington worried the minister.", "talks"),
+        ("As they battle to catch up with the governor, the senators from Ohio spend heavily.", "attack"),
     ],
 )
 def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) -> None:
@@ -117,6 +121,7 @@ def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) ->
         ("Pochettino was sacked by Tottenham in London last night.", "leadership_change"),
         ("Attorney General Barr reassigned the warden of the jail in New York.", "leadership_change"),
         ("Chris Christie of New Jersey quit his bid for the nomination on Wednesday.", "leadership_change"),
+        ("Police in Iran shot into crowds of protesters on Saturday.", "attack"),
         ("More than 300 Indians were deported by Mexican immigration authorities.", "legal_action"),
         ("A passenger was stabbed on a train in Oakland on Tuesday.", "attack"),
         ("The Supreme Court in Washington upheld the law on Tuesday.", "legal_action"),

@@ -95,10 +95,13 @@ def in_a_title(tok: Token) -> bool:
 
 def figurative_target(tok: Token) -> bool:
     """An attack word whose object is a social ill or an idea (`combat addiction`, `fight
-    against corruption`, `attacked each other's policies`): a figurative fight or criticism."""
+    against corruption`, `attacked each other's policies`), or an attack verb with a
+    to-infinitive (`battle to catch up`): a figurative fight, criticism or striving."""
     objs = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
     preps = [c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("against", "on")]
     objs += [g for c in preps for g in c.children if g.dep_ == "pobj"]
+    if tok.pos_ == "VERB" and any(c.dep_ == "xcomp" for c in tok.children):
+        return True  # `battle to catch up`, `fight to keep the seat`: striving, not fighting
     return any(o.lemma_.lower() in lx.FIGURATIVE_TARGETS or o.lower_ in lx.FIGURATIVE_TARGETS for o in objs)
 
 

@@ -180,6 +180,8 @@ def _rule_verdict(
         return "idiom"  # `sign up for a trial`: enrolling, not signing an agreement
     if lemma == "win" and any(c.dep_ == "prt" and c.lower_ == "over" for c in tok.children):
         return "idiom"  # `winning over the black vote`: persuading, not an election result
+    if lemma == "talk" and tok.lower_ == "talk":
+        return "singular"  # `that kind of talk`: speech; negotiations are the plural `talks`
     if etype == "attack" and senses.figurative_target(tok):
         return "figurative"  # `combat addiction`, `attacked his policies`
     if etype == "attack" and is_verb and senses.threatened(tok):

@@ -121,6 +121,9 @@ NOT_TRIGGERS: dict[str, str] = {
     "immolation": "burning oneself is a protest or a suicide, not an attack",
     "interview": "an interview with the press is speech to reporters, not talks between parties",
     "entitle": "being entitled to something is a state of right, or a title (`a work entitled`)",
+    "caucus": "a party's internal meeting or nominating vote, not talks between parties",
+    "overcome": "overcoming difficulties is its common sense; conquest is `conquer`, `seize`",
+    "turmoil": "a state of disorder (in markets, in a party), not an act of force",
 }
 
 
@@ -257,7 +260,8 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
     "destroy": WEAPONS | BUILDINGS,
     "intercept": WEAPONS,
     "seize": words("control territory city town village ship vessel"),
-    "shoot": words("down dead kill"),
+    # shooting people or with weapons, not a film or a goal
+    "shoot": WEAPONS | MILITARY | words("down dead kill wound crowd crowds protester protesters civilian civilians"),
     # policy words need the policy sense
     "decision": words("government court administration policy"),
     "policy": words("new announce change"),
@@ -363,6 +367,8 @@ militant police
 
 # Ambiguous triggers that also count when the article as a whole is about their kind of event.
 DOC_CONTEXT: dict[str, frozenset[str]] = {
+    "appeal": COURTS,  # in an article about a court case, `the appeal` is the legal one
+    "hearing": COURTS,  # as `appeal`
     "exchange": CAPTIVES,
     "swap": CAPTIVES,
     "release": CAPTIVES,
