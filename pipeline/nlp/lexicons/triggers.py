@@ -261,7 +261,9 @@ HAND_CONTEXT: dict[str, frozenset[str]] = {
     "intercept": WEAPONS,
     "seize": words("control territory city town village ship vessel"),
     # shooting people or with weapons, not a film or a goal
-    "shoot": WEAPONS | MILITARY | words("down dead kill wound crowd crowds protester protesters civilian civilians"),
+    "shoot": WEAPONS
+    | MILITARY
+    | words("down dead kill wound crowd crowds protester protesters civilian civilians"),
     # policy words need the policy sense
     "decision": words("government court administration policy"),
     "policy": words("new announce change"),
