@@ -416,3 +416,195 @@ def test_received_threats_were_made(nlp: Language) -> None:
             ("The judge fears threats after the verdict.", "threats", "threat", "planned"),
         ],
     )
+
+
+def test_past_participle_after_the_noun_states_the_event(nlp: Language) -> None:
+    """`the tariffs imposed in May` is a reduced passive relative clause: the tariffs were
+    imposed, whatever governs the noun; a participle of intention (`planned`) is no fact, and an
+    object of a verb (`lift the tariffs imposed`) stays with what is done to it."""
+    check(
+        nlp,
+        [
+            ("Farmers want relief from the tariffs imposed in May.", "tariffs", "sanction", "occurred"),
+            ("Farmers want relief from the tariffs planned for May.", "tariffs", "sanction", "planned"),
+            (
+                "The union wants the government to lift the tariffs imposed in May.",
+                "tariffs",
+                "sanction",
+                "planned",
+            ),
+        ],
+    )
+
+
+def test_topic_of_a_comment(nlp: Language) -> None:
+    """`would not comment on the investigation`: the event is what is (not) talked about."""
+    check(
+        nlp,
+        [
+            (
+                "The minister would not comment on the investigation into the crash.",
+                "investigation",
+                "legal_action",
+                "occurred",
+            ),
+            (
+                "The minister would not open an investigation into the crash.",
+                "investigation",
+                "legal_action",
+                "negated",
+            ),
+        ],
+    )
+
+
+def test_conjunct_with_its_own_auxiliary(nlp: Language) -> None:
+    """`would not pay and was negotiating`: a conjunct with a tensed auxiliary of its own has its
+    own tense; without one (`would not pay or negotiate`) it shares the first verb's negation."""
+    check(
+        nlp,
+        [
+            (
+                "The company said it would not pay the fine and was negotiating with the regulators.",
+                "negotiating",
+                "talks",
+                "occurred",
+            ),
+            (
+                "The company said it would not pay the fine or negotiate with the regulators.",
+                "negotiate",
+                "talks",
+                "negated",
+            ),
+        ],
+    )
+
+
+def test_announcing_a_definite_event_reports_it(nlp: Language) -> None:
+    """A definite object of `announce` presupposes its event: `announced the arrests` reports
+    arrests made; `announced new talks` announces talks to come."""
+    check(
+        nlp,
+        [
+            (
+                "The police announced the arrests of three men on Friday.",
+                "arrests",
+                "legal_action",
+                "occurred",
+            ),
+            ("The police announced new arrests for the coming days.", "arrests", "legal_action", "planned"),
+        ],
+    )
+
+
+def test_call_on_someone_to_act(nlp: Language) -> None:
+    """`called on parliament to pass the bill`, `called for workers to gather in protest`: the
+    clause a demand asks for is not done; `called` naming something (`called the vote a farce`)
+    demands nothing."""
+    check(
+        nlp,
+        [
+            ("The senator called on parliament to pass the bill.", "pass", "vote", "planned"),
+            (
+                "The union called for workers to gather outside the factory in protest.",
+                "protest",
+                "protest",
+                "planned",
+            ),
+            ("The senator called the vote a farce.", "vote", "vote", "occurred"),
+        ],
+    )
+
+
+def test_next_year_s_event(nlp: Language) -> None:
+    """`next year's election` is dated ahead by its possessive time phrase; `last year's` is not."""
+    check(
+        nlp,
+        [
+            ("The governor faces next year's election with low ratings.", "election", "vote", "planned"),
+            ("The governor won last year's election with a wide margin.", "election", "vote", "occurred"),
+        ],
+    )
+
+
+def test_failure_to_occur(nlp: Language) -> None:
+    """`storms failed to materialize`: failing to come about negates the subject event; failing
+    to produce something else (`the talks failed to produce a deal`) does not."""
+    check(
+        nlp,
+        [
+            ("The storms failed to materialize over the weekend.", "storms", "accident", "negated"),
+            ("The talks failed to produce a deal.", "talks", "talks", "occurred"),
+        ],
+    )
+
+
+def test_news_status_vocabularies(nlp: Language) -> None:
+    """Goals and tasks (`the task of striking a deal`), refusal (`declined to open`),
+    encouragement (`encourage ... to agree on a ceasefire`) and verbs of coming into being
+    (`storms will form`) make the event planned or negated."""
+    check(
+        nlp,
+        [
+            ("Negotiators face the difficult task of striking a deal.", "deal", "agreement", "planned"),
+            ("The leaders shared ambitious goals for a trade pact.", "pact", "agreement", "planned"),
+            (
+                "The prosecutor declined to open an investigation into the mayor.",
+                "investigation",
+                "legal_action",
+                "negated",
+            ),
+            ("We encourage both sides to focus on a ceasefire.", "ceasefire", "ceasefire", "planned"),
+            ("A band of storms will form near the coast.", "storms", "accident", "planned"),
+            ("The storms that formed near the coast flooded the town.", "storms", "accident", "occurred"),
+        ],
+    )
+
+
+def test_clausal_passive_subject(nlp: Language) -> None:
+    """A gerund clause as the subject of a passive (`lifting the sanctions is expected`) has no
+    tense of its own, like an active clausal subject: it takes the status of the verb above."""
+    check(
+        nlp,
+        [
+            ("Lifting the sanctions is expected by most diplomats.", "sanctions", "sanction", "planned"),
+            ("Lifting the sanctions was welcomed by most diplomats.", "sanctions", "sanction", "occurred"),
+        ],
+    )
+
+
+def test_scheduling_verb_in_the_active_schedules_nothing(nlp: Language) -> None:
+    """`the tariffs are set to take effect` schedules its subject; in the active (`the deal sets
+    up a review`) the subject is the agent of `set`, not something scheduled."""
+    check(
+        nlp,
+        [
+            ("The tariffs are set to take effect in June.", "tariffs", "sanction", "planned"),
+            ("The deal sets up a review of the fishing quotas.", "deal", "agreement", "occurred"),
+        ],
+    )
+
+
+def test_act_urged_by_an_advocacy_noun(nlp: Language) -> None:
+    """`under pressure to back the bill in the vote`: the act a pressure or a call is to is
+    urged, not done; the noun with no infinitive (`pressure from the vote`) urges nothing."""
+    check(
+        nlp,
+        [
+            ("The senator was under pressure to back the bill in the vote.", "vote", "vote", "planned"),
+            ("The senator felt the pressure of the vote.", "vote", "vote", "occurred"),
+        ],
+    )
+
+
+def test_indefinite_subject_of_a_modal(nlp: Language) -> None:
+    """`storms will sweep in`, `a strike could shut the port`: an indefinite subject introduces a
+    new referent, expected only; a definite one (`the attack will lead to sanctions`) is known."""
+    check(
+        nlp,
+        [
+            ("Storms will sweep across the plains in the afternoon.", "Storms", "accident", "planned"),
+            ("A strike could shut the port next week.", "strike", "protest", "planned"),
+            ("The attack will lead to new sanctions.", "attack", "attack", "occurred"),
+        ],
+    )

@@ -1,24 +1,35 @@
 """Event status: whether a trigger reports an event that occurred, is planned, or is negated.
 
 `event_status(tok, span_toks, etype)` reads the trigger's own modifiers and the words governing
-it (its path up the parse to the clause verb): negation, refusal and failure make it negated
-(but not a negated attitude: `do not support the strike`); condition, modality, intention,
-attempts (`tried to`), advocacy (`in favor of`), likelihood, schedules, unattained predicates
-(`remains elusive`), free-choice `any`, planned-head nouns, a gerund subject of a simple
+it (its path up the parse to the clause verb): negation, refusal and failure (`declined to`,
+`failed to materialize`) make it negated (but not a negated attitude: `do not support the
+strike`); a past participle after the trigger noun (`the tariffs imposed in May`) then makes it
+occurred; condition, modality, intention, demands (`called on X to`), dating ahead (`next
+year's election`), goals and tasks (`the task of striking a deal`), attempts (`tried to`),
+advocacy (`in favor of`), likelihood, schedules, unattained predicates (`remains elusive`),
+free-choice `any`, planned-head nouns, a gerund subject of a simple
 present (`lifting sanctions is a condition`), commands (`go out and vote`) and threats (unless
 received) make it planned; otherwise it occurred. The rules are predicates tried in order, all
 negation rules before the planned ones.
 
 What the climb up the parse passes through, and where it stops (the status above is then not
 the event's):
-- it passes through non-finite clauses (infinitives, gerund subjects, `permit X to send aid`),
-  which have no tense of their own;
+- it passes through non-finite clauses (infinitives, gerund subjects active or passive,
+  `permit X to send aid`), which have no tense of their own;
 - it stops at a clause that states its event as fact (tensed, own subject, no modal, no
   `if`/`while`; a temporal clause under a future, `once it has been signed`, is no fact):
-  `could face charges after he attacked`, `announced that he was convicted`;
+  `could face charges after he attacked`, `announced that he was convicted`; a conjunct with
+  a tensed auxiliary of its own (`would not pay and was negotiating`) is such a clause;
 - it stops at an apposition, at a reduced relative clause (`a policy favoring sanctions`), at
   an event used as a time anchor (`after`, `since`, `amid`, `within weeks of`), at the topic
-  of speech (`about the attack`) and at results (`the results of the inquiry`).
+  of speech (`about the attack`, `comment on the inquiry`) and at results (`the results of the
+  inquiry`).
+`announce` plans its object unless the object is definite (`announced the arrests` reports
+arrests made; `announced new talks` announces talks to come). A modal above the trigger's own
+clause verb plans the trigger only if it is a passive or light-verb subject, or an indefinite
+one (`storms will sweep in`; `the attack will lead to sanctions` keeps the attack a fact). A
+scheduling verb (`set`, `expect`) plans its subject only in the passive (`are set to`), not as
+an active agent (`the deal sets up a review`).
 Ordinals (`the third hearing`) count occurrences and plan nothing; negation of `be` with a
 place phrase (`was not at the meeting`) is about the subject, not the event.
 """
@@ -37,9 +48,13 @@ from pipeline.nlp.lexicons.status import (
     ADVOCACY_NOUNS,
     ANCHOR_PREPS,
     ATTITUDE_VERBS,
+    CALL_PREPS,
+    CALL_VERBS,
+    COMMENT_VERBS,
     CONATIVE_VERBS,
     FAILURE_VERBS,
     LIKELY_ADVERBS,
+    PROSPECTIVE_PARTICIPLES,
     UNATTAINED,
 )
 from pipeline.records import EventStatus
@@ -47,6 +62,23 @@ from pipeline.records import EventStatus
 # An event named as the topic of something else keeps its own status: `did not comment
 # about the attack`, `offered no scenario for the origin of the fire` (see lx.TOPIC_NOUNS).
 TOPIC_PREPS = {"about", "regarding", "concerning"}
+
+
+def _stated_by_participle(t: _Trigger) -> bool:
+    """`the tariffs imposed in May`, `the deal announced on Monday`: a past participle after
+    the noun is a reduced passive relative clause (`the tariffs that were imposed`) and states
+    the event as done, whatever governs the noun (`wants relief from the tariffs imposed in May`).
+    Participles of intention or expectation (`the tariffs planned for May`) are not."""
+    return any(
+        c.dep_ == "acl"
+        and c.tag_ == "VBN"
+        and c.i > w.i
+        and c.lemma_.lower() not in PROSPECTIVE_PARTICIPLES
+        and not any(g.dep_ in ("aux", "auxpass") for g in c.children)
+        and w.dep_ != "dobj"
+        for w in t.span_toks
+        for c in w.children
+    )
 
 
 def _path(tok: Token) -> list[tuple[Token, str]]:
@@ -69,9 +101,11 @@ def _path(tok: Token) -> list[tuple[Token, str]]:
             break  # an apposition describes a participant as background fact
         head = cur.head
         if cur.dep_ == "pobj" and (
-            head.lower_ in TOPIC_PREPS or (head.lower_ == "of" and head.head.lemma_.lower() in lx.TOPIC_NOUNS)
+            head.lower_ in TOPIC_PREPS
+            or (head.lower_ == "of" and head.head.lemma_.lower() in lx.TOPIC_NOUNS)
+            or (head.lower_ == "on" and head.head.lemma_.lower() in COMMENT_VERBS)
         ):
-            break
+            break  # `could not comment on the investigation`: the topic of speech
         if cur.dep_ in ("pobj", "pcomp") and head.lower_ in ANCHOR_PREPS:
             break  # `will meet after the attack`: an event used as a time anchor is presupposed
         out.append((head, cur.dep_))
@@ -91,7 +125,7 @@ def _path(tok: Token) -> list[tuple[Token, str]]:
 
 # Non-finite clauses (and clausal subjects: `imposing sanctions would be a mistake`) have no
 # tense of their own: the climb goes on to the verb they depend on.
-_CLIMB_DEPS = ("xcomp", "pcomp", "acl", "advcl", "csubj")
+_CLIMB_DEPS = ("xcomp", "pcomp", "acl", "advcl", "csubj", "csubjpass")
 
 
 def _infinitive(verb: Token) -> bool:
@@ -107,7 +141,10 @@ def _states_fact(verb: Token) -> bool:
     if verb.pos_ not in ("VERB", "AUX"):
         return False
     kids = list(verb.children)
-    if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
+    # A conjunct shares its subject with the first verb, but with a tensed auxiliary of its own
+    # (`would not pay and was negotiating a loan`) it has its own tense and modality.
+    own_aux = verb.dep_ == "conj" and any(c.dep_ in ("aux", "auxpass") and c.tag_ != "MD" for c in kids)
+    if not own_aux and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
         return False
     if any(c.tag_ == "MD" or (c.dep_ == "mark" and c.lower_ in _OPEN_MARKS) for c in kids):
         return False
@@ -231,18 +268,21 @@ def _negated_above(t: _Trigger) -> bool:
         # `the talks collapsed`, `the bid faltered`: an event that is the subject of an
         # intransitive verb of failure did not come about (with a complement, `the talks failed
         # to produce a deal`, the failure is the complement's).
-        if (
-            anc.pos_ == "VERB"
-            and via == "nsubj"
-            and low in FAILURE_VERBS
-            and not any(c.dep_ in _COMPLEMENTS for c in anc.children)
-        ):
+        if anc.pos_ == "VERB" and via == "nsubj" and low in FAILURE_VERBS and _failed_itself(anc):
             return True
         if low == "rule" and any(c.lower_ == "out" for c in anc.children):
             return True
         if anc.pos_ in ("VERB", "AUX"):
             first_verb = False
     return False
+
+
+def _failed_itself(verb: Token) -> bool:
+    """A failure verb says its subject did not come about when it has no complement (`the talks
+    collapsed`) or when its complement is a verb of occurrence (`the storms failed to
+    materialize`, `the vote failed to take place`), which adds nothing but the event itself."""
+    comps = [c for c in verb.children if c.dep_ in _COMPLEMENTS]
+    return all(c.dep_ == "xcomp" and c.lemma_.lower() in lx.INCHOATIVE for c in comps)
 
 
 def _negated_evidence(t: _Trigger) -> bool:
@@ -278,7 +318,25 @@ def _planned_on_trigger(t: _Trigger) -> bool:
                 return True
             if w.pos_ == "VERB" and c.dep_ == "aux" and c.lower_ in lx.MODALS:
                 return True
+    if any(_future_possessor(c) for w in t.span_toks for c in w.children):
+        return True
     return any(c.dep_ == "det" and c.lower_ == "any" for w in _nominal_words(t) for c in w.children)
+
+
+# Time words that, after `next` or `coming`, name a period ahead: `next year's election`.
+_TIME_NOUNS = frozenset(
+    {"day", "week", "weekend", "month", "year", "season", "spring", "summer", "autumn", "fall", "winter"}
+)
+
+
+def _future_possessor(c: Token) -> bool:
+    """`next year's election`, `next week's summit`: an event dated by a possessive time phrase
+    that points ahead (`next`, `coming`) is still to come."""
+    return (
+        c.dep_ == "poss"
+        and c.lemma_.lower() in _TIME_NOUNS
+        and any(g.lower_ in ("next", "coming") for g in c.children)
+    )
 
 
 def _past(verb: Token) -> bool:
@@ -294,12 +352,22 @@ def _planned_above(t: _Trigger) -> bool:
     """Modality, intention, likelihood or a schedule in the words governing the trigger."""
     for anc, via in t.path:
         low = anc.lemma_.lower()
-        subject = via in ("nsubj", "nsubjpass", "csubj")
-        modal_ok = not subject or via == "nsubjpass" or low in lx.INCHOATIVE
-        if anc.pos_ in ("VERB", "AUX") and modal_ok:
+        subject = via in ("nsubj", "nsubjpass", "csubj", "csubjpass")
+        modal_ok = not subject or via in ("nsubjpass", "csubjpass") or low in lx.INCHOATIVE
+        new_subject = via == "nsubj" and _indefinite(t.tok, anc)  # `storms will sweep in`
+        if anc.pos_ in ("VERB", "AUX") and (modal_ok or new_subject):
             if any(c.dep_ == "aux" and c.lower_ in lx.MODALS for c in anc.children):
                 return True
-            if low in lx.PLANNED_VERBS and via in ("dobj", "xcomp", "ccomp", "pobj", "prep"):
+            if (
+                low in lx.PLANNED_VERBS
+                and via in ("dobj", "xcomp", "ccomp", "pobj", "prep")
+                and not _announced_known(anc, via, t)
+            ):
+                return True
+            if low in CALL_VERBS and via in ("xcomp", "advcl", "ccomp") and _call_for(anc, t):
+                # `called on parliament to vote`, `called for supporters to gather`: the clause a
+                # demand asks for is not done (a bare object, `called for a strike`, is left to
+                # the other rules: it often names a strike that then took place).
                 return True
         if (
             anc.pos_ in ("VERB", "AUX")
@@ -314,8 +382,10 @@ def _planned_above(t: _Trigger) -> bool:
             and any(c.dep_ == "advmod" and c.lower_ in LIKELY_ADVERBS for c in anc.children)
         ):
             return True  # `talks are likely resuming`; `was probably carried out` is past
-        if anc.pos_ in ("VERB", "AUX") and subject and low in lx.SCHEDULED:
-            return True  # `the tariffs are set to take effect`, `talks are expected`
+        if anc.pos_ in ("VERB", "AUX") and subject and low in lx.SCHEDULED and not _active_finite(anc):
+            # `the tariffs are set to take effect`, `talks are expected`; an active finite verb
+            # has its subject as agent (`the deal sets up a reduction`), which schedules nothing.
+            return True
         if anc.pos_ in ("VERB", "AUX") and subject:
             subj_heads = [c for c in anc.children if c.dep_ in ("nsubj", "nsubjpass")]
             if any(h.lemma_.lower() in lx.PLANNED_HEAD_NOUNS for h in subj_heads if h.i != t.tok.i):
@@ -328,6 +398,8 @@ def _planned_above(t: _Trigger) -> bool:
             return True
         if low == "for" and anc.head.lemma_.lower() in ADVOCACY_NOUNS:
             return True
+        if anc.pos_ == "NOUN" and low in ADVOCACY_NOUNS and via == "acl":
+            return True  # `under pressure to back the bill`, `calls to resign`: the act urged
         if low == "of" and anc.head.lemma_.lower() in ("favor", "favour") and anc.head.head.lower_ == "in":
             return True  # `in favor of sanctions` = `support for sanctions`: advocated, not done
         if anc.pos_ in ("VERB", "AUX") and low in CONATIVE_VERBS and via == "xcomp":
@@ -337,6 +409,57 @@ def _planned_above(t: _Trigger) -> bool:
         if anc.lower_ == "going" and any(c.dep_ == "xcomp" for c in anc.children):
             return True
     return False
+
+
+def _announced_known(verb: Token, via: str, t: _Trigger) -> bool:
+    """`announced the arrests`, `announced its deal`: a definite object of `announce` presupposes
+    that its event exists (a definite description refers to something known), so announcing it
+    reports it; `announced new talks` (indefinite) announces something to come."""
+    if verb.lemma_.lower() != "announce" or via != "dobj":
+        return False
+    return _definite(_object_of(verb, t))
+
+
+def _object_of(verb: Token, t: _Trigger) -> Token:
+    """The word on the trigger's path just below `verb` (the trigger itself or an ancestor)."""
+    chain = [t.tok, *(a for a, _ in t.path)]
+    return chain[chain.index(verb) - 1]
+
+
+def _definite(noun: Token) -> bool:
+    """A noun with a definite determiner or a possessor (`the arrests`, `its deal`, `this deal`)."""
+    return any(
+        (c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those")) or c.dep_ == "poss"
+        for c in noun.children
+    )
+
+
+def _call_for(verb: Token, t: _Trigger) -> bool:
+    """`call on X to`, `appeal for X to`: the verb has the preposition that makes it a demand,
+    or the clause below it opens with `for` (`called for supporters to gather`, which the parser
+    reads as a `for ... to` clause)."""
+    if any(c.dep_ in ("prep", "prt") and c.lower_ in CALL_PREPS for c in verb.children):
+        return True
+    below = _object_of(verb, t)
+    return any(c.dep_ == "mark" and c.lower_ in CALL_PREPS for c in below.children)
+
+
+def _indefinite(noun: Token, verb: Token) -> bool:
+    """The trigger is itself the (indefinite) subject of `verb`: `a strike could hit the port`,
+    `storms will sweep in`. An indefinite subject introduces a new referent, so under a modal the
+    event is only expected; a definite one (`the attack will lead to sanctions`) is known."""
+    if noun.dep_ != "nsubj" or noun.head.i != verb.i:
+        return False
+    kids = list(noun.children)
+    if any(c.dep_ in ("poss",) or (c.dep_ == "det" and c.lower_ not in ("a", "an")) for c in kids):
+        return False
+    return noun.tag_ == "NNS" or any(c.dep_ == "det" for c in kids)
+
+
+def _active_finite(verb: Token) -> bool:
+    """A finite verb in the active voice (`sets`, `planned`), not a passive or adjectival
+    participle (`is set to`, `are expected`)."""
+    return verb.tag_ in ("VBZ", "VBP", "VBD") and not any(c.dep_ == "auxpass" for c in verb.children)
 
 
 def _unattained(verb: Token) -> bool:
@@ -440,6 +563,8 @@ def event_status(tok: Token, span_toks: list[Token], etype: str) -> EventStatus:
     trigger = _Trigger(tok, span_toks, etype, _path(tok))
     if any(rule(trigger) for rule in _NEGATED_RULES):
         return EventStatus.NEGATED
+    if _stated_by_participle(trigger):
+        return EventStatus.OCCURRED
     if any(rule(trigger) for rule in _PLANNED_RULES):
         return EventStatus.PLANNED
     return EventStatus.OCCURRED
