@@ -281,3 +281,20 @@ def test_that_clause_and_subject_found_despite_attachment(
 ) -> None:
     found = claims(analyzer, text)
     assert [(c.speaker, c.content) for c in found] == [(speaker, content)]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content_word"),
+    [
+        ("The talks, the foreign minister said, will resume in Geneva.", "foreign minister", "resume"),
+        ("Part of the problem, Senator Jane McKinley said, is the flow of drugs.", "Jane McKinley", "drugs"),
+    ],
+)
+def test_parenthetical_reporting_clause(
+    analyzer: Analyzer, text: str, speaker: str, content_word: str
+) -> None:
+    """`X, the minister said, is Y`: the reporting clause interrupts what it reports."""
+    c = one(claims(analyzer, text), "say")
+    assert speaker in (c.speaker or "")
+    assert content_word in c.content
+    assert "said" not in c.content.split(",")[0]  # the content starts with the reported clause

@@ -454,6 +454,21 @@ def _inverted_frame(f: _CueFrame) -> _Content | None:
     return _span_content(f, toks) if toks else None
 
 
+def _parenthetical_frame(f: _CueFrame) -> _Content | None:
+    """A reporting clause set inside what it reports: `Many of the prisons, she said, are
+    aging` -> the clause it interrupts (its head's phrase without the parenthetical)."""
+    verb = f.verb
+    if verb.dep_ != "parataxis" or f.lemma not in lx.SPEECH_VERBS or f.comp is not None:
+        return None
+    if f.subj is None or f.subj.i > verb.i or verb.head.i == verb.i:
+        return None
+    skip = {t.i for t in verb.subtree}
+    toks = [t for t in verb.head.subtree if t.i not in skip]
+    if not toks or toks[0].i > verb.i or toks[-1].i < verb.i:
+        return None  # the clause must stand on both sides of the parenthetical
+    return _span_content(f, toks) if len(toks) >= 4 else None
+
+
 def _bare_right_content(f: _CueFrame) -> _Content | None:
     """What follows a plain reporting verb when the parser missed its complement."""
     if f.lemma not in lx.BARE_CONTENT_VERBS:
@@ -472,6 +487,7 @@ _CONTENT_FINDERS: tuple[Callable[[_CueFrame], _Content | None], ...] = (
     _passive_frame_content,
     _object_frame_content,
     _inverted_frame,
+    _parenthetical_frame,
     _bare_right_content,
 )
 
