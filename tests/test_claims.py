@@ -298,3 +298,14 @@ def test_parenthetical_reporting_clause(
     assert speaker in (c.speaker or "")
     assert content_word in c.content
     assert "said" not in c.content.split(",")[0]  # the content starts with the reported clause
+
+
+def test_possessive_pronoun_source_of_a_speech_noun(analyzer: Analyzer) -> None:
+    """`his claim that ...`: the pronoun is resolved like a subject `he` would be."""
+    text = (
+        "Prince Andrew gave an interview to the BBC. "
+        "He later contradicted his claim that the pair were never close."
+    )
+    c = one(claims(analyzer, text), "claim")
+    assert c.speaker == "Prince Andrew"
+    assert c.content.startswith("the pair were never close")

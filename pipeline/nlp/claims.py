@@ -560,7 +560,7 @@ def _noun_claim(
             content_toks = list(c.subtree)[1:]
     if not poss or not content_toks:
         return None
-    if poss[0].lower_ in ("his", "her", "its", "their", "my", "our"):
+    if poss[0].lower_ in ("my", "our"):
         return None
     name, stype = resolver.resolve(sent, poss[0])
     c_start, c_end = trim_span(ctx.text, *token_span(sent, content_toks))

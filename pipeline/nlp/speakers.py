@@ -107,6 +107,9 @@ def _in_main_clause(tok: Token) -> bool:
 
 # -------------------------------------------------------------- speaker text
 
+# Possessive pronouns and the subject form their antecedent is found by (`his claim`).
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
+
 
 class SpeakerResolver:
     """Turns a subject token into the fullest mention and a speaker type."""
@@ -138,6 +141,8 @@ class SpeakerResolver:
         if low in ("who", "that", "which") and tok.head.dep_ == "relcl":
             tok = tok.head.head  # `a lawyer who said` -> the lawyer
             low = tok.lower_
+        if tok.dep_ == "poss" and low in POSSESSIVE_PRONOUNS:  # `his claim that ...`
+            return self._pronoun(sent, tok, POSSESSIVE_PRONOUNS[low])
         if low in lx.PERSON_PRONOUNS | lx.PLURAL_PRONOUNS | {"it"}:
             return self._pronoun(sent, tok)
         if tok.tag_ in ("NNS", "DT") and (low == "both" or any(c.lower_ == "both" for c in tok.children)):
@@ -380,11 +385,11 @@ class SpeakerResolver:
             self._pwords = {w for m in self.ctx.mentions if m.label == "PERSON" for w in m.text.split()}
         return self._pwords
 
-    def _pronoun(self, sent: Sentence, tok: Token) -> tuple[str | None, str]:
+    def _pronoun(self, sent: Sentence, tok: Token, low: str | None = None) -> tuple[str | None, str]:
         """The nearest compatible speaker or subject (`Coref.antecedent`: gender and number
         agree); with none, he/she take the latest person of that gender, they/it the latest
-        organisation or place."""
-        low = tok.lower_
+        organisation or place. `low` is the pronoun's subject form when `tok` is possessive."""
+        low = low or tok.lower_
         pos = token_start(sent, tok)
         fronted = self._fronted_person(sent, tok)
         if fronted is not None:
