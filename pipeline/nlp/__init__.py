@@ -7,8 +7,8 @@ Importing this package imports nothing else; spaCy loads only when an analyzer i
 - `model`, `segment`, `filters`, `morph`: model loading, segmentation and quote pairing,
   cheap pre-filters, table morphology;
 - `context`: the document record the extractors read; `entityhead`, `embedcache`: entities;
-- `claims` + `claim_syntax` + `speakers` + `coref`: claim extraction, speaker resolution and
-  coreference (pronouns, descriptions, titles);
+- `claims` + `claim_content` + `claim_syntax` + `speakers` + `coref`: claim extraction, where a
+  cue's content is, speaker resolution and coreference (pronouns, descriptions, titles);
 - `events` + `event_senses` + `public_affairs` + `event_actors` + `event_location` +
   `event_status`: event extraction, the sense checks on its trigger words, the document-level
   public-affairs gate, its participants, place and status;

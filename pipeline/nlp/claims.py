@@ -4,7 +4,8 @@ Follows the Citron recipe: a reporting cue (verb lemma, `according to`, speech n
 with a source (nsubj / agent / possessor) and a content (clausal complement, object,
 or an adjacent quotation). Quotes are paired at text level, so a quote running over
 several sentences is one claim. Who the source is (name and type) is left to
-`pipeline.nlp.speakers`; this module finds cues, their sources' tokens and their content.
+`pipeline.nlp.speakers`; where a cue's content is, `pipeline.nlp.claim_content`; this
+module finds cues and their sources' tokens, vetoes, and makes the claims.
 Hand vetoes (`_veto_reason`) drop cues that cannot report a claim; with a `ClaimChooser`
 (`pipeline.nlp.decide`, learned) vetoed cues with content are candidates too, and the
 chooser keeps or drops every candidate, reading the veto reason among its features.
@@ -13,29 +14,27 @@ chooser keeps or drops every candidate, reading the veto reason among its featur
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from spacy.tokens import Token
 
+from pipeline.nlp import claim_content as cc
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.claim_syntax import (
-    complement_of,
     cue_of,
-    object_content,
-    object_ok,
-    passive_content,
-    right_content,
-    subject_of,
     trim_span,
 )
-from pipeline.nlp.context import Context, DocView, Quote, Sentence, token_span, token_start
+from pipeline.nlp.context import Context, DocView, Sentence, token_span, token_start
 from pipeline.nlp.decide import ClaimChooser
 from pipeline.nlp.features import ClaimCandidate
 from pipeline.nlp.segment import DATELINE
 from pipeline.nlp.speakers import SpeakerResolver, plausible_source
 from pipeline.records import ClaimKind
+
+# Cues that report speech only with a quote or a clause (PropBank continue.02 `he
+# continued: "..."`); with a to-infinitive they are aspect (`continue to pour`).
+ASPECTUAL_CUES = frozenset({"continue", "resume", "go"})
 
 
 @dataclass
@@ -60,55 +59,6 @@ class Claim:
 # ------------------------------------------------------------------ helpers
 
 # -------------------------------------------------------------- content
-
-
-def _quote_near(
-    ctx: Context, verb_start: int, verb_end: int, sent: Sentence, subj_chars: int
-) -> tuple[int, int] | None:
-    """A quotation that the verb introduces or follows: `"A," he said` / `said: "A"`."""
-    text = ctx.text
-    # quote closing before the verb
-    before = [q for q in ctx.quotes if q.close < verb_start and q.close >= sent.start - 1]
-    if before:
-        q = before[-1]
-        gap = text[q.close + 1 : verb_start]
-        if (
-            len(gap) <= subj_chars + 30
-            and not re.search(r"[\"“”.!?;]", gap)
-            and (text[q.start : q.close].rstrip("’'")[-1:] in tuple(",!?—–-…") or gap.strip().startswith(","))
-        ):  # `…?’” Holmes testified`
-            content = (q.start, q.end)
-            after = _quote_after(ctx, verb_end, sent)
-            if after and after.close <= sent.end + 1:
-                content = (content[0], _quote_chain_end(ctx, after))
-            return content
-    following = _quote_after(ctx, verb_end, sent)
-    if following is not None:
-        return following.start, _quote_chain_end(ctx, following)
-    return None
-
-
-def _quote_after(ctx: Context, verb_end: int, sent: Sentence) -> Quote | None:
-    for q in ctx.quotes:
-        if verb_end <= q.open < sent.end:
-            gap = ctx.text[verb_end : q.open]
-            if len(gap) <= 60 and re.fullmatch(r"[^\"“”.!?;]*[,:]\s*", gap):
-                return q
-            return None
-    return None
-
-
-def _quote_chain_end(ctx: Context, q: Quote) -> int:
-    """Extend over `"A," and "B"` chains of quotes."""
-    end = q.end
-    idx = ctx.quotes.index(q)
-    for nxt in ctx.quotes[idx + 1 :]:
-        gap = ctx.text[end + 1 : nxt.open]
-        if re.fullmatch(r"\s*(?:,|and|or|,\s*and)?\s*", gap):
-            end = nxt.end
-        else:
-            break
-    return end
 
 
 def _kind(ctx: Context, start: int, end: int, is_quote: bool) -> ClaimKind:
@@ -277,54 +227,7 @@ def _drop_shadowed(claims: list[Claim]) -> list[Claim]:
     return keep
 
 
-@dataclass
-class _CueFrame:
-    """What the veto and the content finders know about one reporting-cue verb."""
-
-    ctx: Context
-    sent: Sentence
-    verb: Token
-    lemma: str
-    particle: str | None
-    subj: Token | None  # the source: the verb's subject, or the agent of a passive frame
-    passive: bool
-    own_passive: bool  # the verb's own voice, before an agent-bearing `acl` makes it passive
-    agent_acl: bool  # `a report written by X`: a participle modifier with a `by` agent
-    comp: Token | None  # the verb's clausal complement, if any
-    v_start: int
-    v_end: int
-    subj_chars: int  # length of the source phrase: how far a quote may sit before the verb
-
-
-def _cue_frame(ctx: Context, sent: Sentence, verb: Token, cue: str) -> _CueFrame:
-    lemma = cue.split()[0]
-    particle = cue.split()[1] if " " in cue else None
-    subj, own_passive = subject_of(verb)
-    passive = own_passive
-    agent_acl = verb.dep_ == "acl" and any(c.dep_ == "agent" for c in verb.children)
-    if agent_acl:
-        agent = next(c for c in verb.children if c.dep_ == "agent")
-        pobj = [g for g in agent.children if g.dep_ == "pobj"]
-        subj, passive = (pobj[0] if pobj else None), True
-    v_start = token_start(sent, verb)
-    return _CueFrame(
-        ctx=ctx,
-        sent=sent,
-        verb=verb,
-        lemma=lemma,
-        particle=particle,
-        subj=subj,
-        passive=passive,
-        own_passive=own_passive,
-        agent_acl=agent_acl,
-        comp=complement_of(verb),
-        v_start=v_start,
-        v_end=v_start + len(verb.text),
-        subj_chars=len(" ".join(t.text for t in subj.subtree)) if subj is not None else 0,
-    )
-
-
-def _veto_reason(f: _CueFrame) -> str | None:
+def _veto_reason(f: cc.CueFrame) -> str | None:
     """Why the cue cannot report a claim here, whatever its content (None: it can).
 
     The reasons are `features.CLAIM_REASONS`; the learned layer reads them as features.
@@ -356,140 +259,9 @@ def _veto_reason(f: _CueFrame) -> str | None:
         return "quoted_pronoun"
     if lemma in lx.CLAUSE_ONLY_VERBS and not any(c.dep_ == "ccomp" for c in verb.children):
         return "clause_only"
+    if lemma in ASPECTUAL_CUES and any(c.dep_ == "xcomp" for c in verb.children):
+        return "clause_only"  # `continue to pour fuel`: continuing, not speaking on
     return None
-
-
-class _Content(NamedTuple):
-    """A content span found for a cue; `quote` when it is a quotation the cue frames."""
-
-    start: int
-    end: int
-    quote: bool = False
-
-
-def _span_content(f: _CueFrame, toks: list[Token]) -> _Content:
-    return _Content(*token_span(f.sent, toks))
-
-
-def _agent_frame_content(f: _CueFrame) -> _Content | None:
-    """`the claims made by X`: what the participle modifies, up to it."""
-    if not f.agent_acl:
-        return None
-    toks = [t for t in f.verb.head.subtree if t.i < f.verb.i]
-    return _span_content(f, toks) if toks else None
-
-
-def _complement_after(f: _CueFrame) -> _Content | None:
-    """The clausal complement after the verb, with what follows it in the verb's phrase;
-    a reporting verb's complement starting inside a quotation is left to `_framed_quote`."""
-    comp, verb = f.comp, f.verb
-    if comp is None or comp.i <= verb.i:
-        return None
-    ctoks = list(comp.subtree)
-    for c in verb.children:
-        if c.i > comp.i and c.dep_ not in ("conj", "cc", "advcl", "parataxis", "punct"):
-            ctoks.extend(c.subtree)
-    c0, c1 = token_span(f.sent, ctoks)
-    if f.ctx.quote_at(c0 + 1) is None or f.lemma not in lx.SPEECH_VERBS:
-        return _Content(c0, c1)
-    return None
-
-
-def _framed_quote(f: _CueFrame) -> _Content | None:
-    """A quotation the verb introduces or follows: `"A," he said` / `said: "A"`."""
-    if not (f.lemma in lx.SPEECH_VERBS or f.lemma in ("chant", "call")):
-        return None
-    near = _quote_near(f.ctx, f.v_start, f.v_end, f.sent, f.subj_chars)
-    return _Content(*near, quote=True) if near is not None else None
-
-
-def _any_complement(f: _CueFrame) -> _Content | None:
-    """The clausal complement wherever it stands."""
-    return _span_content(f, list(f.comp.subtree)) if f.comp is not None else None
-
-
-def _nested_that_clause(f: _CueFrame) -> _Content | None:
-    """`told a few thousand teachers who covered the lawn that ...`, `said in a statement
-    that ...`: the that-clause was attached inside the object or the phrase."""
-    lemma, verb = f.lemma, f.verb
-    if not (lemma in lx.LISTENER_VERBS or lemma in lx.SPEECH_VERBS):
-        return None
-    deps = ("dobj", "dative") if lemma in lx.LISTENER_VERBS else ()
-    inside = {t.i for c in verb.children if c.dep_ in (*deps, "prep") for t in c.subtree}
-    deep = next(
-        (
-            t
-            for t in verb.subtree
-            if t.i in inside
-            and t.dep_ in ("ccomp", "acl", "relcl")
-            and t.i > verb.i
-            and any(c.dep_ == "mark" and c.lower_ == "that" for c in t.children)
-        ),
-        None,
-    )
-    return _span_content(f, list(deep.subtree)) if deep is not None else None
-
-
-def _passive_frame_content(f: _CueFrame) -> _Content | None:
-    """`X was seen as Y` -> Y."""
-    if not f.passive:
-        return None
-    toks = passive_content(f.verb)
-    return _span_content(f, toks) if toks else None
-
-
-def _object_frame_content(f: _CueFrame) -> _Content | None:
-    """`condemned the move`, `pointed to the delays`: the object of an object-taking cue."""
-    if not ((f.lemma in lx.OBJECT_VERBS or f.particle) and object_ok(f.verb, f.lemma, f.particle)):
-        return None
-    toks = object_content(f.verb, f.particle)
-    return _span_content(f, toks) if toks else None
-
-
-def _inverted_frame(f: _CueFrame) -> _Content | None:
-    """Inverted headline frame: `X, says Medvedev` -> X."""
-    if f.subj is None or f.subj.i <= f.verb.i:
-        return None
-    toks = f.sent.view().toks[: f.verb.i] if f.sent.doc is not None else []
-    return _span_content(f, toks) if toks else None
-
-
-def _parenthetical_frame(f: _CueFrame) -> _Content | None:
-    """A reporting clause set inside what it reports: `Many of the prisons, she said, are
-    aging` -> the clause it interrupts (its head's phrase without the parenthetical)."""
-    verb = f.verb
-    if verb.dep_ != "parataxis" or f.lemma not in lx.SPEECH_VERBS or f.comp is not None:
-        return None
-    if f.subj is None or f.subj.i > verb.i or verb.head.i == verb.i:
-        return None
-    skip = {t.i for t in verb.subtree}
-    toks = [t for t in verb.head.subtree if t.i not in skip]
-    if not toks or toks[0].i > verb.i or toks[-1].i < verb.i:
-        return None  # the clause must stand on both sides of the parenthetical
-    return _span_content(f, toks) if len(toks) >= 4 else None
-
-
-def _bare_right_content(f: _CueFrame) -> _Content | None:
-    """What follows a plain reporting verb when the parser missed its complement."""
-    if f.lemma not in lx.BARE_CONTENT_VERBS:
-        return None
-    toks = right_content(f.verb)
-    return _span_content(f, toks) if len(toks) >= 4 else None
-
-
-# Where a cue's content may be, tried in this order; the first finder with an answer wins.
-_CONTENT_FINDERS: tuple[Callable[[_CueFrame], _Content | None], ...] = (
-    _agent_frame_content,
-    _complement_after,
-    _framed_quote,
-    _any_complement,
-    _nested_that_clause,
-    _passive_frame_content,
-    _object_frame_content,
-    _inverted_frame,
-    _parenthetical_frame,
-    _bare_right_content,
-)
 
 
 def _verb_claim(
@@ -506,11 +278,13 @@ def _verb_claim(
     With a `decider` (see `pipeline.nlp.decide`) vetoed cues are candidates too, and the
     decider keeps or drops each candidate, reading the veto reason among its features.
     """
-    f = _cue_frame(ctx, sent, verb, cue)
+    f = cc.cue_frame(ctx, sent, verb, cue)
     reason = _veto_reason(f)
     if reason is not None and decider is None:
         return None
-    content = next((found for found in (finder(f) for finder in _CONTENT_FINDERS) if found is not None), None)
+    content = next(
+        (found for found in (finder(f) for finder in cc.CONTENT_FINDERS) if found is not None), None
+    )
     if content is None:
         return None
     lemma, is_quote = f.lemma, content.quote
