@@ -28,6 +28,10 @@ AUTHORITIES = frozenset(
 )
 # What a signature makes law (`signed the bill`).
 LAW_NOUNS = frozenset({"bill", "law", "legislation", "budget", "act", "measure", "amendment"})
+# Words that end the names of laws, treaties and meetings: such a name is the event's.
+NAMED_ACTS = frozenset(
+    {"bill", "act", "law", "treaty", "agreement", "accord", "accords", "convention", "pact", "summit"}
+)
 # Nouns of deciding that are a court ruling (FrameNet Legal_rulings) when a court makes them.
 RULING_NOUNS = frozenset({"decision", "order", "judgment", "judgement"})
 # Nouns of places that a trigger noun can name by their use (`detention center`).
@@ -78,6 +82,8 @@ def in_a_title(tok: Token) -> bool:
     sentence-initial words are left alone."""
     if tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.i == 0:
         return False
+    if tok.lower_ in NAMED_ACTS:
+        return False  # `the Employment Rights Bill`, `the Paris Agreement`: the named act itself
     doc = tok.doc
     before = doc[tok.i - 1]
     if before.text[:1].isupper() and before.pos_ in ("PROPN", "DET", "ADJ"):
