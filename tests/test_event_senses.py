@@ -122,7 +122,7 @@ def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) ->
         ("Attorney General Barr reassigned the warden of the jail in New York.", "leadership_change"),
         ("Chris Christie of New Jersey quit his bid for the nomination on Wednesday.", "leadership_change"),
         ("Police in Iran shot into crowds of protesters on Saturday.", "attack"),
-        ("An Employment Rights Bill will be introduced in Britain within 100 days, the government said.", "policy"),
+        ("An Employment Rights Bill will be introduced in Britain, the government said.", "policy"),
         ("More than 300 Indians were deported by Mexican immigration authorities.", "legal_action"),
         ("A passenger was stabbed on a train in Oakland on Tuesday.", "attack"),
         ("The Supreme Court in Washington upheld the law on Tuesday.", "legal_action"),
