@@ -203,3 +203,118 @@ def test_hyphenated_prefix_is_part_of_the_trigger(analyzer: Analyzer) -> None:
     # the parser hangs the subject (`Ohio Democrats`) on `re`, not on `elected`
     e = event(analyzer, "Ohio Democrats re-elected the governor on Tuesday.", "vote")
     assert e.location == "Ohio", e
+
+
+# ------------------------------------------------------------ news: venues, sources, misparses
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "place"),
+    [
+        # a building name the recogniser files under ORG
+        ("The summit took place at Westbrook University last week.", "talks", "Westbrook University"),
+        # `facility` makes a proper-name compound a place
+        ("Two inmates were arrested at the Dalton facility on Monday.", "legal_action", "Dalton facility"),
+    ],
+)
+def test_building_names_are_places(analyzer: Analyzer, text: str, etype: str, place: str) -> None:
+    e = event(analyzer, text, etype)
+    assert e.location == place, e
+
+
+def test_place_modifier_apart_from_its_noun(analyzer: Analyzer) -> None:
+    # the parser makes `Denver` an `nmod` of `court`, with `federal` in between
+    e = event(analyzer, "The two men pleaded guilty in Denver federal court on Monday.", "legal_action")
+    assert e.location == "Denver", e
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "place"),
+    [
+        ("The family was deported from Texas last week.", "legal_action", "Texas"),
+        ("Heavy storms are expected from Kansas to Iowa on Friday.", "accident", "Kansas"),
+    ],
+)
+def test_from_places_removals_and_weather(analyzer: Analyzer, text: str, etype: str, place: str) -> None:
+    e = event(analyzer, text, etype)
+    assert e.location == place, e
+
+
+def test_from_after_other_verbs_is_an_origin(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The president returned from Texas and signed the agreement.", "agreement")
+    assert e.location is None, e
+
+
+def test_as_planned_clause_does_not_take_the_main_verbs_place(analyzer: Analyzer) -> None:
+    # `in central Lisbon` hangs on `planned`, but places the protest
+    e = event(analyzer, "The protest went ahead as planned in central Lisbon on Saturday.", "protest")
+    assert e.location == "Lisbon", e
+
+
+def test_event_during_another_shares_its_place(analyzer: Analyzer) -> None:
+    text = "The minister announced a new agreement during a visit in Lisbon."
+    e = event(analyzer, text, "agreement")
+    assert e.location == "Lisbon", e
+
+
+def test_place_of_the_noun_after_a_quantity(analyzer: Analyzer) -> None:
+    # `dozens` is the parsed object, `houses in Lima` what was destroyed
+    e = event(analyzer, "The earthquake destroyed dozens of houses in Lima on Monday.", "accident")
+    assert e.location == "Lima", e
+
+
+def test_passive_subject_of_an_attack_is_its_target(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Kharkiv was shelled by artillery overnight.", "attack")
+    assert e.location == "Kharkiv", e
+
+
+def test_target_of_an_attack_noun_misattached_to_the_verb(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Demonstrators gathered to condemn Russia's war on Georgia.", "attack")
+    assert e.location == "Georgia", e
+
+
+def test_relative_pronoun_subject_of_a_vote_is_its_antecedent(analyzer: Analyzer) -> None:
+    text = "To win Nevada, which holds an early primary, she needs strong support."
+    e = event(analyzer, text, "vote")
+    assert e.location == "Nevada", e
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A cluster of rotating storms will form in eastern Iowa on Friday.",
+        "Rotating storms or squalls are expected in western Iowa on Friday.",
+    ],
+)
+def test_participle_before_a_noun_is_its_adjective(analyzer: Analyzer, text: str) -> None:
+    e = event(analyzer, text, "accident")
+    assert e.location == "Iowa", e
+
+
+def test_on_a_vehicle_is_a_place(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Police arrested a man on a Chicago commuter train on Monday.", "legal_action")
+    assert e.location == "Chicago", e
+
+
+def test_on_a_topic_is_no_place(analyzer: Analyzer) -> None:
+    e = event(analyzer, "The two sides held talks on Chicago trade rules.", "talks")
+    assert e.location is None, e
+
+
+def test_compass_word_with_its_of_place(analyzer: Analyzer) -> None:
+    e = event(analyzer, "Storms will form near or west of Denver on Friday.", "accident")
+    assert e.location == "Denver", e
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prosecutors charged John Smith on Friday, saying he had lied in the hours before the prisoner died "
+        "in his Denver cell.",
+        "Police arrested John Smith on Friday, saying he had fled hours before the fire broke out "
+        "in a Denver warehouse.",
+    ],
+)
+def test_place_in_a_before_clause_is_another_events(analyzer: Analyzer, text: str) -> None:
+    e = event(analyzer, text, "legal_action")
+    assert e.location is None, e

@@ -1,7 +1,8 @@
 """Where an event happened: the place phrase attached to its trigger, or the city an article means.
 
 `place_spans` lists a sentence's places: GPE/LOC/FAC entities, plus
-gazetteer words (`Kyiv`), `X province`-style names and `the town of X` names the recogniser
+gazetteer words (`Kyiv`), `X province`-style names, `the town of X` names and building names
+(`X University`, `the X Office`, `X Gardens`, often labelled ORG or PERSON) the recogniser
 missed or mislabelled. `event_location` returns the place of one event, else None:
 
 - a place in a locative phrase (`in`, `at`, `near` ...) attached to the trigger or to the
@@ -14,12 +15,16 @@ missed or mislabelled. `event_location` returns the place of one event, else Non
   clause: `searched a house near X and arrested`), at most three links down, and not
   inside its subject or the other side of a deal (`a drone strike on a hospital in X`;
   not `soldiers stationed in X fired`, `a deal with a manufacturer in X`: those places
-  locate a participant);
+  locate a participant; nor inside a `before`/`after` clause, another event);
 - a place compound naming the venue, on the trigger or on the noun it modifies (`Istanbul
   talks`, `a kidnapped Denver boy`; never `Russia sanctions`, nor a hyphenated pair of
   names, `Japan-Korea deal`, which names the sides);
-- `to X` after a motion verb of the trigger, the target of an attack, a possessive venue,
-  a place naming the voters of a vote (`Ohio voters approved`, `Oregon begins voting`);
+- `to X` after a motion verb of the trigger, the target of an attack (object or passive
+  subject), a possessive venue, a place naming the voters of a vote (`Ohio voters
+  approved`, `Oregon begins voting`, `X, which holds a primary`); `from X` only for
+  removals and weather, `on X` only for vehicles and surfaces (`on a train`), `west of X`;
+- parser slips are read through (`nmod`, `as planned in X`, `rotating storms` as a
+  gerund, `dozens of houses in X`); an event `during` another takes that one's place;
 - of two places where the second only locates the first (`the village of A, in the B
   region`, `A in the B region`), the first, smaller one;
 - else, for a trigger inside a `where` relative clause, the place naming the noun the
@@ -37,9 +42,8 @@ Nothing else reaches across sentences: on train and train2, giving a placeless e
 dateline's place or the last place of an earlier event of its type cost far more than it
 gained (the annotators give such events no place).
 
-`into` and `over` locate only attacks, accidents and motion verbs (`an investigation into X`,
-`talks over X` name a topic). Nothing in this module names a place: the gazetteer and place-noun sets are
-in `pipeline.nlp.lexicons.places`.
+`into`/`over` locate only attacks, accidents and motion verbs. Nothing in this module names a
+place: the gazetteer, place nouns and prepositions are in `pipeline.nlp.lexicons.places`.
 """
 
 from __future__ import annotations
@@ -48,28 +52,13 @@ from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, clean_name
-from pipeline.nlp.lexicons.places import OF_NAME_PLACE_NOUNS, is_city_state
+from pipeline.nlp.lexicons import places as pl
 
-LOCATION_PREPS = {
-    "in",
-    "at",
-    "near",
-    "outside",
-    "inside",
-    "across",
-    "over",
-    "into",
-    "throughout",
-    "around",
-    "through",
-    "along",
-}
-# `into`/`over` name a place only for movement and force (`an incursion into X`, `drones
-# shot down over X`); after other nouns and verbs they name a topic or a goal
-# (`an investigation into X`, `talks over X`, `invest money into X`).
-MOTION_ONLY_PREPS = {"into", "over"}
 MOTION_TYPES = {"attack", "accident"}
 TARGET_PREPS = {"of", "on", "against"}
+OF_HEADS = pl.OF_PLACE_HEADS
+LOCATIVE_ADVERBS = pl.DIRECTION_WORDS | {"near", "outside"}  # `west of X` as an adverb
+RELATIVE_PRONOUNS = {"which", "that", "who"}  # stand for the noun their clause modifies
 
 # Event types whose possessive place is their venue: `Indiana's biggest teacher protest`.
 VENUE_POSSESSIVE_TYPES = {"protest", "vote", "accident"}
@@ -95,6 +84,7 @@ NOMINAL_MODIFIER_LINKS = {"compound", "amod", "nmod"}
 # Score penalties (lower wins; the base is the token distance to the trigger).
 TARGET_PENALTY = 5  # `struck the city of X`: the target, unless a locative phrase says more
 DESTINATION_PENALTY = 10  # `flew them to Oman`
+SOURCE_PENALTY = 15  # `deported from X`: only when no locative phrase or destination places it
 INNER_PENALTY = 20  # a place inside the trigger's phrase, after any attached to it
 
 
@@ -133,7 +123,7 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
         if not (nation or definite):
             continue
         head = cur.head
-        located = (cur.dep_ == "pobj" and head.lower_ in LOCATION_PREPS | {"across"}) or (
+        located = (cur.dep_ == "pobj" and head.lower_ in pl.LOCATION_PREPS | {"across"}) or (
             cur.dep_ == "dobj" and head.i in trig
         )
         if not located:
@@ -146,7 +136,7 @@ def _city_reference(ctx: Context, view: DocView, toks: list[Token], start: int) 
         for m in reversed(ctx.mentions_before(start + tok.idx, ("GPE",))):
             if (
                 m.propn
-                and (not lx.is_country(m.text) or is_city_state(m.text))
+                and (not lx.is_country(m.text) or pl.is_city_state(m.text))
                 and lx.country_of(m.text)
                 and nation in (None, lx.country_of(m.text))
             ):
@@ -188,7 +178,7 @@ def _named_venue(ctx: Context, toks: list[Token], anchors: dict[int, int], start
     """
     trig = {t.i for t in toks}
     for tok in sorted({c for a in anchors for c in toks[0].doc[a].children} | set(toks), key=lambda t: t.i):
-        if tok.dep_ != "prep" or tok.lower_ not in LOCATION_PREPS - MOTION_ONLY_PREPS:
+        if tok.dep_ != "prep" or tok.lower_ not in pl.LOCATION_PREPS - pl.MOTION_ONLY_PREPS:
             continue
         if tok.head.i not in anchors and tok.i not in trig:
             continue
@@ -214,8 +204,8 @@ def place_spans(view: DocView) -> list[Span]:
     `the Rukban camp`) and names after `the town of`-style phrases (`the town of Merefa`,
     whatever label the name got: the phrase itself says it is a place)."""
     doc = view.doc
-    spans = [e for e in view.ents if e.label_ in PLACE_LABELS]
-    covered = {i for e in view.ents if e.label_ in PLACE_LABELS for i in range(e.start, e.end)}
+    spans = [e for e in view.ents if e.label_ in PLACE_LABELS or _facility_name(e)]
+    covered = {i for e in spans for i in range(e.start, e.end)}
     for i, (low, lemma) in enumerate(zip(view.lowers, view.lemmas, strict=True)):
         if low in lx.COUNTRIES:  # `lower_` is `text.lower()`: the cheap test first
             tok = doc[i]
@@ -247,10 +237,22 @@ def place_spans(view: DocView) -> list[Span]:
     return spans
 
 
+def _facility_name(ent: Span) -> bool:
+    """`X University`, `the X Office`: a proper name of two or more words ending in a
+    building, room or grounds noun is a place, whatever label the recogniser gave it."""
+    last = ent[-1]
+    return (
+        ent.label_ in ("ORG", "PERSON", "NORP")
+        and len(ent) >= 2
+        and last.pos_ == "PROPN"
+        and (last.lower_ in pl.FACILITY_NAME_NOUNS)
+    )
+
+
 def _of_name(of: Token) -> Span | None:
     """`the town of Merefa` -> `Merefa`: a proper name after a common place noun."""
     head = of.head
-    if of.dep_ != "prep" or head.pos_ != "NOUN" or head.lemma_.lower() not in OF_NAME_PLACE_NOUNS:
+    if of.dep_ != "prep" or head.pos_ != "NOUN" or head.lemma_.lower() not in pl.OF_NAME_PLACE_NOUNS:
         return None
     for g in of.children:
         if g.dep_ == "pobj" and g.pos_ == "PROPN":
@@ -267,7 +269,7 @@ def _anchors(toks: list[Token]) -> dict[int, int]:
 
     A noun trigger climbs to its verb (`talks were held`); a verb stops at itself unless
     it is coordinated with or controlled by the verb above (`conj`, `xcomp`), which share
-    its clause's modifiers, as does a `by`-gerund (`_means`). Reporting, main and
+    its clause's modifiers, as does a `by`-gerund (`_in_clause`). Reporting, main and
     subordinate clauses above are not climbed. A noun coordinated after another shares
     only the modifiers after it: in `the embassy's role in X and the sanctions`, `in X`
     belongs to the first noun alone.
@@ -278,7 +280,7 @@ def _anchors(toks: list[Token]) -> dict[int, int]:
         for _ in range(6):
             if cur.head.i == cur.i:
                 break
-            if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in SAME_CLAUSE_VERB_LINKS and not _means(cur):
+            if cur.pos_ in ("VERB", "AUX") and cur.dep_ not in SAME_CLAUSE_VERB_LINKS and not _in_clause(cur):
                 break
             after = t.i if cur.dep_ == "conj" and cur.pos_ in ("NOUN", "PROPN") else 0
             cur = cur.head
@@ -286,10 +288,25 @@ def _anchors(toks: list[Token]) -> dict[int, int]:
     return anchors
 
 
-def _means(verb: Token) -> bool:
-    """`created a crisis in X by blocking aid`: a `by`-gerund names how the act above was
-    done, one act in one place."""
-    return verb.dep_ == "pcomp" and verb.head.lower_ == "by"
+def _participle_modifier(verb: Token) -> bool:
+    """`rotating storms`: an `-ing` word right before a bare noun, with no other dependent,
+    in a noun's place (a subject, a preposition's object) is its adjective, though the
+    parser reads a gerund taking an object: the phrase belongs to the clause above."""
+    kids = list(verb.children)
+    return (
+        verb.tag_ == "VBG"
+        and verb.dep_ in ("csubj", "csubjpass", "pcomp", "nsubj")
+        and len(kids) == 1
+        and kids[0].dep_ == "dobj"
+        and kids[0].i == verb.i + 1
+        and not any(c.dep_ == "det" for c in kids[0].children)
+    )
+
+
+def _in_clause(verb: Token) -> bool:
+    """A verb that is no clause of its own: a `by`-gerund names how the act above was done,
+    one act in one place (`created a crisis in X by blocking aid`); `_participle_modifier`."""
+    return (verb.dep_ == "pcomp" and verb.head.lower_ == "by") or _participle_modifier(verb)
 
 
 def _phrase(toks: list[Token]) -> set[int]:
@@ -317,6 +334,8 @@ def _depth_below(tok: Token, trig: set[int]) -> int | None:
             return None
         if cur.dep_ == "pobj" and cur.head.lower_ in PARTICIPANT_PREPS:
             return None
+        if cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in pl.TIME_MARKS for c in cur.children):
+            return None  # `charged ... before he died in X`: another event, at another time
         cur = cur.head
     return None
 
@@ -332,6 +351,13 @@ def _clause_object(tok: Token, toks: list[Token], anchors: dict[int, int]) -> bo
         and verb.pos_ == "VERB"
         and not any(t.dep_ == "dobj" and t.head.i == verb.i for t in toks)
     )
+
+
+def _of_whole(tok: Token) -> Token:
+    """`dozens of houses`: the quantity the parser makes a verb's object for the noun acted on."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.dep_ == "prep":
+        return tok.head.head
+    return tok
 
 
 def _hyphen_joined(left: Token, right: Token) -> bool:
@@ -354,25 +380,52 @@ def _hyphen_pair(ent: Span) -> bool:
 
 
 def _locative_prep(prep: Token, etype: str, anchors: dict[int, int]) -> bool:
-    """A preposition that can give an event's place (see `MOTION_ONLY_PREPS`)."""
+    """A preposition that can give an event's place (see `pl.MOTION_ONLY_PREPS`, `_source`)."""
     low = prep.lower_
-    if low not in LOCATION_PREPS:
+    if low == "from":
+        return _source(prep, etype, anchors)
+    if low == "on":  # `on a train`, `on the street`: see `pl.ON_PLACE_NOUNS`
+        return any(c.dep_ == "pobj" and c.lemma_.lower() in pl.ON_PLACE_NOUNS for c in prep.children)
+    if low not in pl.LOCATION_PREPS:
         return False
-    if low in MOTION_ONLY_PREPS:
+    if low in pl.MOTION_ONLY_PREPS:
         head = prep.head
         return etype in MOTION_TYPES or (head.i in anchors and head.lemma_.lower() in lx.DESTINATION_VERBS)
     return True
 
 
+def _source(prep: Token, etype: str, anchors: dict[int, int]) -> bool:
+    """`from X` places a removal (`deported from X`: it happens where it starts) and weather
+    (`from X to Y` spans its area); elsewhere it names an origin (`aid from X`)."""
+    head = prep.head
+    if etype == "accident":
+        return head.i in anchors
+    return head.i in anchors and head.lemma_.lower() in pl.REMOVAL_VERBS
+
+
+def _elided_as_clause(verb: Token) -> bool:
+    """`went ahead as planned in X`: a subjectless `as`-clause only compares the main event
+    with what was said of it; the adjuncts the parser hangs on it are the main verb's."""
+    return (
+        verb.dep_ == "advcl"
+        and verb.tag_ == "VBN"
+        and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children)
+        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+    )
+
+
 def _venue_attachment(prep: Token, anchors: dict[int, int]) -> tuple[Token, Token]:
     """The preposition and word a locative phrase hangs from, climbing from a venue to the
     phrase that holds it (`talks at a hotel in Geneva`: `in Geneva` locates the hotel, the
-    hotel the talks), up to an anchor or two venues up."""
+    hotel the talks; `announced it during a meeting in X`: an event during another shares
+    its place), up to an anchor or two venues up."""
     attach = prep.head
     for _ in range(2):
+        if attach.i not in anchors and _elided_as_clause(attach):
+            attach = attach.head
         if attach.i in anchors or attach.dep_ != "pobj":
             break
-        if attach.head.lower_ not in LOCATION_PREPS - MOTION_ONLY_PREPS:
+        if attach.head.lower_ not in pl.VENUE_CLIMB_PREPS:
             break
         prep, attach = attach.head, attach.head.head
     return prep, attach
@@ -390,9 +443,14 @@ def _score(
             break  # `Istanbul talks`: a modifier of the trigger itself, see below
         if cur.dep_ == "pobj" and _locative_prep(cur.head, etype, anchors):
             prep, attach = _venue_attachment(cur.head, anchors)
+            if cur.head.lower_ == "from":
+                dist += SOURCE_PENALTY
             if attach.i in anchors:  # not when it modifies an earlier conjunct only
                 return dist if prep.i >= anchors[attach.i] else None
-            inner = _depth_below(attach, phrase) is not None or _clause_object(attach, toks, anchors)
+            objs = (attach, _of_whole(attach))
+            inner = _depth_below(attach, phrase) is not None or any(
+                _clause_object(o, toks, anchors) for o in objs
+            )
             return dist + INNER_PENALTY if inner else None
         verb = cur.head.head
         if (
@@ -418,6 +476,15 @@ def _score(
             return dist + TARGET_PENALTY  # `invasion of Ukraine`, `strikes on Kyiv`
         if etype == "attack" and cur.dep_ == "dobj" and cur.head.i in trig and cur.head.pos_ == "VERB":
             return dist + TARGET_PENALTY  # `invaded Ukraine`, `struck the city of Bila Tserkva`
+        if etype == "attack" and (
+            (cur.dep_ == "nsubjpass" and cur.head.i in trig and cur.head.pos_ == "VERB")
+            or _misattached_target(cur, toks)
+        ):
+            return dist + TARGET_PENALTY  # `X was shelled`: the passive's subject is the target
+        if etype in VENUE_SUBJECT_TYPES and cur.dep_ != "nsubj" and _relative_subject(cur, toks, anchors):
+            return dist + TARGET_PENALTY  # `X, which holds an early primary`: X holds it
+        if cur.lower_ in LOCATIVE_ADVERBS and cur.dep_ in ("advmod", "npadvmod") and cur.head.i in anchors:
+            return dist  # `form near or west of X`: a locative adverb with its `of` place
         if (
             etype in VENUE_SUBJECT_TYPES
             and cur.dep_ in ("nsubj", "nsubjpass")
@@ -426,11 +493,11 @@ def _score(
             and (cur.i != root.i or not lx.is_country(ent.text))
         ):
             return dist + TARGET_PENALTY  # `Ohio voters approved ...`, `the state begins voting`
-        if cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.lemma_.lower() in lx.PLACE_NOUNS:
-            cur = cur.head.head
+        if cur.dep_ == "pobj" and cur.head.lower_ == "of" and cur.head.head.lemma_.lower() in OF_HEADS:
+            cur = cur.head.head  # `the outskirts of X`, `west of X`, `near or west of X`
             continue
-        if cur.dep_ in ("compound", "appos", "conj", "poss") and cur.head.i != cur.i:
-            cur = cur.head
+        if cur.dep_ in ("compound", "nmod", "appos", "conj", "poss") and cur.head.i != cur.i:
+            cur = cur.head  # `nmod`: a modifier apart from its noun (`in X federal court`)
             continue
         if cur.dep_ == "amod" and cur.head.lemma_.lower() in lx.PLACE_NOUNS:
             cur = cur.head  # `in Logar province` parsed with `Logar` as a modifier
@@ -446,6 +513,30 @@ def _score(
         # trigger modifies, the same venue: `a kidnapped Denver boy`, `a Belfast extradition hearing`
         return dist
     return None
+
+
+def _relative_subject(noun: Token, toks: list[Token], anchors: dict[int, int]) -> bool:
+    """`noun` is the subject of a verb of the trigger's clause through a relative pronoun:
+    the clause modifies it and its subject is `which`/`that`/`who` (`X, which holds ...`)."""
+    doc = toks[0].doc
+    return any(
+        doc[i].head.i == noun.i
+        and doc[i].dep_ == "relcl"
+        and any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in RELATIVE_PRONOUNS for c in doc[i].children)
+        for i in anchors
+    )
+
+
+def _misattached_target(tok: Token, toks: list[Token]) -> bool:
+    """`to condemn the war on X`: an `on`/`against` phrase right after an attack noun that
+    is a verb's object is the noun's target, though the parser may hang it on the verb."""
+    prep = tok.head
+    if tok.dep_ != "pobj" or prep.lower_ not in ("on", "against"):
+        return False
+    return any(
+        t.dep_ == "dobj" and t.pos_ == "NOUN" and t.head.i == prep.head.i and prep.i == t.right_edge.i + 1
+        for t in toks
+    )
 
 
 def _locates(first: Span, second: Span) -> bool:

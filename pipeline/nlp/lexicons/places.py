@@ -213,11 +213,34 @@ municipality territory south north east west
 # Nouns that make a proper-name compound a place: `Logar province`, `Rukban camp`.
 NAMED_PLACE_NOUNS: frozenset[str] = words("""
 province region district camp crossing county oblast governorate valley square airport prison
-base port island village town city state street bridge point
+base port island village town city state street bridge point facility
+""")
+# Last words that make a multi-word proper name a building, room or grounds, whatever label
+# the recogniser gave it (it often calls `the Oval Office` or `X University` an ORG and
+# `X Gardens` a PERSON): in a locative phrase such a name is where something happened.
+FACILITY_NAME_NOUNS: frozenset[str] = words("""
+office room hall gardens garden park university college school hospital stadium arena
+facility palace embassy consulate courthouse court airport station prison jail square
+cathedral church mosque temple museum
 """)
 # Motion verbs whose `to X` is where the event ends up: `sent them to Qatar`.
 DESTINATION_VERBS: frozenset[str] = words("""
 send travel fly go come return transfer move deport flee head arrive bring take evacuate march
+""")
+# Verbs of removal whose `from X` is where the event happens: the person is taken out of
+# the place they were in (`deported from X`, `evacuated from X`, `rescued from X`).
+REMOVAL_VERBS: frozenset[str] = words("""
+deport expel extradite evacuate rescue remove banish
+""")
+# Vehicles and surfaces: `on` one of them names where something happened (`on a train`, `on
+# the street`), where after other nouns `on` names a topic or a target (`talks on trade`).
+ON_PLACE_NOUNS: frozenset[str] = words("""
+train bus plane aircraft flight ship boat ferry subway tram street road highway avenue
+border island campus platform
+""")
+# Compass words that locate relative to a place (`west of X`, `north of X`).
+DIRECTION_WORDS: frozenset[str] = words("""
+north south east west northeast northwest southeast southwest
 """)
 # Common nouns for settlements and administrative areas that name a place in `the N of X`
 # (`the town of X`, `the province of X`): X is then a place whatever label the recogniser
@@ -226,4 +249,26 @@ send travel fly go come return transfer move deport flee head arrive bring take 
 OF_NAME_PLACE_NOUNS: frozenset[str] = words("""
 town city village hamlet suburb region province district county oblast governorate
 municipality island port
+""")
+
+# Prepositions of place: a name they take may be where an event happened.
+LOCATION_PREPS: frozenset[str] = words("""
+in at near outside inside across over into throughout around through along
+""")
+# `into`/`over` name a place only for movement and force (`an incursion into X`, `drones
+# shot down over X`); after other nouns and verbs they name a topic or a goal
+# (`an investigation into X`, `talks over X`, `invest money into X`).
+MOTION_ONLY_PREPS: frozenset[str] = frozenset({"into", "over"})
+# Prepositions whose object is a venue or an event that a locative phrase can place, and
+# through which that place passes to the event the phrase hangs from (`talks at a hotel in
+# X`, `announced during a meeting in X`: an event during another shares its place).
+VENUE_CLIMB_PREPS: frozenset[str] = (LOCATION_PREPS - MOTION_ONLY_PREPS) | {"during"}
+# Words whose `of` place is where they point: place nouns (`the outskirts of X`), compass
+# words and locative adverbs (`west of X`, `outside of X`; `near or west of X`, where the
+# parser hangs `of` on `near`).
+OF_PLACE_HEADS: frozenset[str] = PLACE_NOUNS | DIRECTION_WORDS | {"near", "outside", "inside"}
+# Conjunctions of a time clause that tells another event than the main one (`charged ...
+# before he died in X`): a place inside it is that event's.
+TIME_MARKS: frozenset[str] = words("""
+before after until since
 """)
