@@ -282,13 +282,13 @@ def main(argv: list[str] | None = None) -> int:
         "--gold",
         type=Path,
         action="append",
-        help="gold folder (repeatable; default tests/eval/train and tests/eval/train2)",
+        help="gold folder (repeatable; default tests/eval/train, train2 and train3)",
     )
     ap.add_argument("--out", type=Path, default=OUT, help="folder for the weight files")
     ap.add_argument("--l2", type=float, default=0.3)
     ap.add_argument("--steps", type=int, default=800)
     args = ap.parse_args(argv)
-    folders = args.gold or [EVAL / "train", EVAL / "train2"]
+    folders = args.gold or [EVAL / "train", EVAL / "train2", EVAL / "train3"]
     golds = {name: g for folder in folders for name, g in load_golds(folder).items()}
     recordings = record_articles(golds)
     where = [f.resolve() for f in folders]

@@ -73,7 +73,7 @@ def test_according_to(analyzer: Analyzer) -> None:
 
 
 def test_passive_without_agent_has_no_speaker() -> None:
-    """The hand rules' reading. The learned claim layer (trained on train + train2, where
+    """The hand rules' reading. The learned claim layer (trained on train, train2 and train3, where
     annotators left out most agentless passives) drops this lone sentence, as it is meant to
     overrule the rules where the training articles disagree with them."""
     text = "The phrase has been interpreted as a warning to Ukraine and its allies."

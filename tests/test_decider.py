@@ -131,9 +131,12 @@ def test_ordinal_and_main_clause_modality(analyzer: Analyzer) -> None:
     assert status == {"charges": "planned", "attacked": "occurred"}
 
 
-def test_passive_only_cue_reaches_the_parser(analyzer: Analyzer) -> None:
+def test_passive_only_cue_reaches_the_parser() -> None:
+    """The pre-filter sends a sentence whose only cue is passive-only to the parser. Read
+    through the hand rules: the learned claim layer (trained on train, train2 and train3)
+    drops this sourceless passive, which says nothing about the pre-filter."""
     text = "The weather was mild.\n\nThe market opened early.\n\nThe plan was widely regarded as a mistake."
-    claims = analyzer.analyze(text).claims
+    claims = Analyzer(decider="rules").analyze(text).claims
     assert [(c.cue, c.content) for c in claims] == [("regard", "a mistake")]
 
 
