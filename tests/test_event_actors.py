@@ -132,3 +132,58 @@ def test_short_forms_resolve_to_the_fullest_mention(analyzer: Analyzer) -> None:
     )
     e = one(analyzer, text, "agreement")
     assert "Acme Holdings Group" in e.actors, e.actors
+
+
+def test_conjoined_verbs_share_the_first_subject(analyzer: Analyzer) -> None:
+    """`officers searched, found and arrested Y`: the last verb of the chain has no subject
+    of its own; the chain's first verb gives it."""
+    text = "Officers searched the motel, found the missing boy and arrested Carl Moody on Friday."
+    e = one(analyzer, text, "legal_action")
+    assert "Officers" in e.actors and "Carl Moody" in e.actors, e.actors
+
+
+def test_members_of_a_participating_group(analyzer: Analyzer) -> None:
+    text = "The minister held trade talks with several partners, including Norway, Chile and Kenya."
+    e = one(analyzer, text, "talks")
+    assert {"Norway", "Chile", "Kenya"} <= set(e.actors), e.actors
+
+
+def test_the_justices_are_the_court_named_before(analyzer: Analyzer) -> None:
+    text = (
+        "Wilson Holdings lost an appeal at the Federal Court of Appeals in May. "
+        "Last week the justices ruled against Kestrel Mining."
+    )
+    e = next(e for e in found(analyzer, text) if e.trigger == "ruled")
+    assert "Federal Court of Appeals" in e.actors and "justices" not in e.actors, e.actors
+
+
+def test_relative_pronoun_and_apposition_name_the_person(analyzer: Analyzer) -> None:
+    """`X, the teacher who ... to protest`: `who` stands for `teacher`, which stands
+    beside the name."""
+    text = "Anna Berg, a teacher who marched through the town to protest the new law, spoke on Monday."
+    e = one(analyzer, text, "protest")
+    assert e.actors == ["Anna Berg"], e.actors
+    text = "Anna Berg, a teacher protesting the new law outside the ministry, spoke on Monday."
+    e = one(analyzer, text, "protest")
+    assert e.actors == ["Anna Berg"], e.actors
+
+
+def test_storms_and_protests_take_no_nearby_names(analyzer: Analyzer) -> None:
+    """The places a storm hits and the target of a protest are not its participants."""
+    e = one(analyzer, "Severe storms could hit Dallas and Tulsa on Friday.", "accident")
+    assert e.actors == [], e.actors
+    e = one(analyzer, "Thousands joined a protest over Prime Minister Rob Dale's budget.", "protest")
+    assert "Rob Dale" not in e.actors, e.actors
+
+
+def test_a_person_commenting_is_not_a_party(analyzer: Analyzer) -> None:
+    """`X said the charges against Y are overdue`: X comments on the charges."""
+    text = "Senator Mark Ellis said the charges against Tom Wade were long overdue."
+    e = one(analyzer, text, "legal_action")
+    assert "Tom Wade" in e.actors and "Mark Ellis" not in e.actors, e.actors
+
+
+def test_fill_keeps_a_coordination_whole(analyzer: Analyzer) -> None:
+    """The fill takes the nearest names; one of `X, Y and Z` brings the others along."""
+    e = one(analyzer, "After the talks collapsed, officials from Norway, Chile and Kenya flew home.", "talks")
+    assert e.actors == ["Norway", "Chile", "Kenya"], e.actors

@@ -389,8 +389,10 @@ def _event(
     # The old list (every name of the passage, up to eight) was right 29% of the time.
     parts, specific = participants(ctx, view, sent.start, span_toks, state.coref)
     m = DATELINE.match(stext)
-    near = sentence_names(ctx, view, span_toks, m.end() if m else 0)
-    pool = list(dict.fromkeys(parts + near))[: max(NEAR_FILL, len(parts))]
+    # The fill brings the names coordinated with a name it takes; some types take no fill
+    # (`event_actors.UNFILLED_TYPES`): their nearby names are places, targets and sources.
+    near = sentence_names(ctx, view, span_toks, m.end() if m else 0, etype, parts, NEAR_FILL)
+    pool = list(dict.fromkeys(parts + near))
     ev_actors = [a for a in pool if a != location][:MAX_ACTORS]
     date_text = _date_text(view, span_toks)
     start = sent.start + doc[s].idx
