@@ -133,3 +133,9 @@ def test_excluded_and_vetoed_words(analyzer: Analyzer, text: str, etype: str) ->
 )
 def test_third_round_news_triggers(analyzer: Analyzer, text: str, etype: str) -> None:
     assert etype in types_of(analyzer, text)
+
+
+def test_an_accident_needs_a_place_or_date_not_a_party(analyzer: Analyzer) -> None:
+    """Storms and fires have no parties: a place or a date makes one specific."""
+    assert "accident" in types_of(analyzer, "Severe storms battered the central states on Friday.")
+    assert "accident" not in types_of(analyzer, "Severe storms can be frightening.")

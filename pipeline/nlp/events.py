@@ -54,6 +54,8 @@ class Event:
 
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
+# Event types that happen without parties (storms, fires, crashes).
+UNPARTIED_TYPES = frozenset({"accident"})
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
 # sentence's nearest other named parties fill the list up to NEAR_FILL.
 MAX_ACTORS = 8
@@ -418,4 +420,6 @@ def _event(
     # a generic mention (`parrying an attack in action games`, `a free trial`), not an event.
     # Measured on train and train2, remembering the type's last actors for re-mentions, or
     # keeping definite mentions (`the attack`), cost more precision than it gained recall.
-    return event, specific or bool(state.actors)
+    # Accidents and disasters have no parties: one is specific when it has a place or a date.
+    placed = etype in UNPARTIED_TYPES and bool(location or date_text)
+    return event, specific or bool(state.actors) or placed
