@@ -135,7 +135,7 @@ def test_third_round_news_triggers(analyzer: Analyzer, text: str, etype: str) ->
     assert etype in types_of(analyzer, text)
 
 
-def test_an_accident_needs_a_place_or_date_not_a_party(analyzer: Analyzer) -> None:
-    """Storms and fires have no parties: a place or a date makes one specific."""
+def test_a_date_makes_a_mention_particular_without_a_party(analyzer: Analyzer) -> None:
+    """Storms have no parties: a place or a date of its own makes a mention particular."""
     assert "accident" in types_of(analyzer, "Severe storms battered the central states on Friday.")
     assert "accident" not in types_of(analyzer, "Severe storms can be frightening.")

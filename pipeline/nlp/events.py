@@ -54,8 +54,6 @@ class Event:
 
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
-# Event types that happen without parties (storms, fires, crashes).
-UNPARTIED_TYPES = frozenset({"accident"})
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
 # sentence's nearest other named parties fill the list up to NEAR_FILL.
 MAX_ACTORS = 8
@@ -289,9 +287,11 @@ def extract_events(ctx: Context, decider: EventChooser | None = None) -> list[Ev
     """All events of a parsed document context, at most one per type per clause.
 
     Actors are the trigger's participants (`pipeline.nlp.event_actors`), filled up to two
-    from the sentence's nearest named parties; a trigger with neither is a generic mention
-    and dropped. `decider` (see `pipeline.nlp.decide`) decides which trigger candidates are events and
-    of which type; without one the hand rules decide.
+    from the sentence's nearest named parties; a trigger with neither, and with no place or
+    date, is a generic mention and dropped. An article below the public-affairs floor
+    (`pipeline.nlp.public_affairs`) reports no events. `decider` (see `pipeline.nlp.decide`)
+    decides which trigger candidates are events and of which type; without one the hand
+    rules decide.
     """
     events: list[Event] = []
     coref = Coref.of(ctx)
@@ -420,6 +420,7 @@ def _event(
     # a generic mention (`parrying an attack in action games`, `a free trial`), not an event.
     # Measured on train and train2, remembering the type's last actors for re-mentions, or
     # keeping definite mentions (`the attack`), cost more precision than it gained recall.
-    # Accidents and disasters have no parties: one is specific when it has a place or a date.
-    placed = etype in UNPARTIED_TYPES and bool(location or date_text)
+    # A place or a date of its own makes a mention particular even with no party named
+    # (`storms battered the central states on Friday`, `sentencing is set for Feb. 14`).
+    placed = bool(location or date_text)
     return event, specific or bool(state.actors) or placed
