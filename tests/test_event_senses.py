@@ -139,3 +139,10 @@ def test_a_date_makes_a_mention_particular_without_a_party(analyzer: Analyzer) -
     """Storms have no parties: a place or a date of its own makes a mention particular."""
     assert "accident" in types_of(analyzer, "Severe storms battered the central states on Friday.")
     assert "accident" not in types_of(analyzer, "Severe storms can be frightening.")
+
+
+def test_blocked_aid_is_a_sanction_and_aid_groups_are_no_aid(analyzer: Analyzer) -> None:
+    found = types_of(analyzer, "Israel continued to block aid from entering Gaza on Monday.")
+    assert "sanction" in found and "aid" not in found
+    assert "aid" in types_of(analyzer, "The United States sent humanitarian aid to Gaza on Monday.")
+    assert "aid" not in types_of(analyzer, "The humanitarian aid system in Gaza is collapsing.")

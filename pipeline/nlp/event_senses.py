@@ -12,11 +12,13 @@ no I/O.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.event_actors import is_person
+from pipeline.nlp.features import Candidate
 from pipeline.nlp.lexicons.triggers import COURTS
 
 # Verbs of FrameNet's Notification_of_charges that are as often everyday accusations.
@@ -256,3 +258,27 @@ def _target(prep: Token) -> bool:
 def weapon_subject(verb: Token) -> bool:
     """`a drone killed a civilian`: a weapon or armed force as the subject is an attacker."""
     return any(c.dep_ == "nsubj" and c.lemma_.lower() in lx.WEAPON_NOUNS for c in verb.children)
+
+
+def modifies_a_noun(tok: Token) -> bool:
+    """A noun modifying another noun (`aid groups`, `the humanitarian aid system`, `storm
+    fuel`, `flood watches`): the phrase names a body, a system or a thing, not the event."""
+    return tok.dep_ in ("compound", "nmod") and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > tok.i
+
+
+# Verbs and nouns of stopping another's aid: blocked aid is a sanction (CAMEO 16), not aid
+# given. Suspending or withholding one's own aid stays aid that did not happen.
+BLOCKING = frozenset({"block", "halt", "blockade", "obstruct"})
+
+
+def retyped(cand: Candidate, doc: Doc) -> Candidate:
+    """An aid candidate governed by a word of blocking (`block aid from entering`, `the
+    blockade on aid`) names a sanction: CAMEO files stopping aid under 16."""
+    if cand.etype != "aid":
+        return cand
+    head = doc[cand.end - 1].head
+    if head.lemma_.lower() == "on" or head.dep_ == "prep":  # `blockade on aid`
+        head = head.head
+    if head.lemma_.lower() not in BLOCKING:
+        return cand
+    return replace(cand, etype="sanction", cameo="162")

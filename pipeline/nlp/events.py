@@ -54,6 +54,8 @@ class Event:
 
 # Triggers whose veto words count anywhere in the sentence (see lx.CONTEXT_VETO).
 SENTENCE_VETO = {"fire_n", "collapse"}
+# Types whose trigger nouns, modifying another noun, name something else (`aid groups`).
+MODIFIER_TYPES = frozenset({"aid"})
 # At most this many actors; when the syntax names fewer participants than NEAR_FILL, the
 # sentence's nearest other named parties fill the list up to NEAR_FILL.
 MAX_ACTORS = 8
@@ -143,7 +145,7 @@ def _single_triggers(
             etype, cameo = "vote", "vote"  # `signed the bill`: passage of a law, not a deal
             entry = (etype, cameo, entry[2])
         reason = _rule_verdict(view, tok, lemma, entry, doc_words)
-        out.append(Candidate(i, i + 1, etype, cameo, reason == "ok", reason, lemma))
+        out.append(senses.retyped(Candidate(i, i + 1, etype, cameo, reason == "ok", reason, lemma), doc))
     return out
 
 
@@ -170,8 +172,8 @@ def _rule_verdict(
         return "context"  # `the installation of the engines`: a change of leader needs a person
     if etype == "prisoner_exchange" and senses.releases_a_thing(tok):
         return "context"  # `released a video`, `the release of the report`: no captive freed
-    if etype == "aid" and is_noun and tok.dep_ in ("compound", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
-        return "modifier"  # `aid groups`, `the aid system`: bodies and systems, not aid given
+    if etype in MODIFIER_TYPES and is_noun and senses.modifies_a_noun(tok):
+        return "modifier"  # `aid groups`, `storm fuel`: bodies, systems, things named by the event
     if is_noun and tok.dep_ == "compound" and tok.head.lemma_.lower() in senses.PLACE_HEADS:
         return "place"  # `a detention center`, `election offices`: a place named by its use
     if senses.in_a_title(tok):
@@ -323,8 +325,11 @@ def candidates(view: DocView, doc_words: frozenset[str] = frozenset()) -> list[C
     doc = view.doc
     phrases = [
         Candidate(s, e, etype, cameo, True, "phrase", " ".join(t.lower_ for t in doc[s:e]))
+        if not (etype in MODIFIER_TYPES and senses.modifies_a_noun(doc[e - 1]))
+        else Candidate(s, e, etype, cameo, False, "modifier", " ".join(t.lower_ for t in doc[s:e]))
         for s, e, etype, cameo in _phrase_matches(view)
     ]
+    phrases = [senses.retyped(c, doc) for c in phrases]
     taken = {i for c in phrases for i in range(c.start, c.end)}
     return sorted(phrases + _single_triggers(view, taken, doc_words), key=lambda c: (c.start, c.end))
 
