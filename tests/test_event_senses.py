@@ -146,3 +146,9 @@ def test_blocked_aid_is_a_sanction_and_aid_groups_are_no_aid(analyzer: Analyzer)
     assert "sanction" in found and "aid" not in found
     assert "aid" in types_of(analyzer, "The United States sent humanitarian aid to Gaza on Monday.")
     assert "aid" not in types_of(analyzer, "The humanitarian aid system in Gaza is collapsing.")
+
+
+def test_an_election_named_as_a_time_is_background(analyzer: Analyzer) -> None:
+    text = "The peer lent Starmer his house in London during the election, the newspaper said."
+    assert "vote" not in types_of(analyzer, text)
+    assert "vote" in types_of(analyzer, "Britain held a general election on July 4.")

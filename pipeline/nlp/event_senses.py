@@ -170,6 +170,15 @@ def releases_a_thing(tok: Token) -> bool:
     return bool(freed) and not any(is_person(f) for f in freed)
 
 
+def time_anchor(noun: Token) -> bool:
+    """An election named as a time (`during the election`, `on the night of the election`):
+    it dates what the sentence reports."""
+    head = noun.head
+    if head.lower_ in ("during", "before", "after", "until", "since") and noun.dep_ == "pobj":
+        return True
+    return head.lower_ == "of" and head.head.lower_ in ("night", "day", "eve", "week", "run-up", "time")
+
+
 def background(tok: Token) -> bool:
     """Events named only by a date: `the 2014 annexation`, `since the invasion`, `years after`."""
     if tok.dep_ not in ("dobj", "nsubj", "nsubjpass", "ROOT"):

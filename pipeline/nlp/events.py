@@ -196,7 +196,7 @@ def _rule_verdict(
         return "idiom"  # `was met with skepticism`
     if lemma == "demonstrate" and any(c.dep_ in ("ccomp", "dobj") for c in tok.children):
         return "idiom"  # `the case demonstrates that ...`: showing, not protesting
-    if senses.background(tok):
+    if senses.background(tok) or (etype == "vote" and is_noun and senses.time_anchor(tok)):
         return "background"
     if lemma == "kill" and not (senses.has_agent(tok) or senses.weapon_subject(tok)) and tok.dep_ != "ROOT":
         return "no_cause"  # `those killed`, `were killed in a crash`: the cause is the event
