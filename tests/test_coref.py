@@ -241,3 +241,54 @@ def test_a_title_word_inside_an_organisations_name_makes_no_person(analyzer: Ana
     found = claims(analyzer, text)
     assert speaker_of(found, "demand in Europe") == ("General Motors", "ORG")
     assert speaker_of(found, "Prices will rise") == (None, "NONE")
+
+
+def test_who_makes_a_mislabelled_name_a_person(analyzer: Analyzer) -> None:
+    """`X, who represents ...`: English relativises people with `who`, so a name the
+    recogniser called an organisation is a person, and a later `he` may refer to it."""
+    text = (
+        "Jason Lee, who represents the first driver, said the case was weak.\n\n"
+        "Bellamy Fargo, who represents the second driver, said his client would plead not guilty.\n\n"
+        '"The evidence is thin," he said.'
+    )
+    assert speaker_of(claims(analyzer, text), "The evidence is thin")[0] == "Bellamy Fargo"
+
+
+def test_a_person_noun_in_apposition_makes_a_person(analyzer: Analyzer) -> None:
+    """`X Y, a history professor,`: a noun for a kind of person after a forename and
+    surname makes the name a person's, whatever the recogniser said."""
+    text = (
+        "Jason Lee said the case was weak.\n\n"
+        "Bellamy Fargo, a history professor at Bramley, said the vote was a turning point.\n\n"
+        '"Nobody expected such a swing," he said.'
+    )
+    assert speaker_of(claims(analyzer, text), "Nobody expected such a swing")[0] == "Bellamy Fargo"
+
+
+def test_a_bare_title_prefers_the_holder_over_a_relative_role(analyzer: Analyzer) -> None:
+    """`the president` is President X, not Y introduced as `the president of a chamber`."""
+    text = (
+        "President Mark Fenton arrived in the capital on Tuesday.\n\n"
+        '"Trade is strong," said Nora Velde, the president of the Harbour Chamber of Commerce.\n\n'
+        "The president said the new tariffs would be lifted soon."
+    )
+    assert speaker_of(claims(analyzer, text), "the new tariffs would be lifted") == ("Mark Fenton", "PERSON")
+
+
+def test_an_indefinite_title_is_named_in_the_next_sentence(analyzer: Analyzer) -> None:
+    """`A fire chief says ...` then `Fire Chief X told ...`: the role first, the name after."""
+    text = (
+        "A city fire chief says three homes were destroyed overnight.\n\n"
+        "Fire Chief Lena Ortiz told reporters that no one was injured."
+    )
+    assert speaker_of(claims(analyzer, text), "three homes were destroyed") == ("Lena Ortiz", "PERSON")
+
+
+def test_a_source_nested_in_a_clause_did_not_issue_the_document(analyzer: Analyzer) -> None:
+    """`The letter came after X announced ...`: X is not who wrote the letter."""
+    text = (
+        "The city council said in a letter to the mayor on Monday that the closure was unlawful.\n\n"
+        "The letter came a day after the Harbor Authority and federal prosecutors announced two arrests.\n\n"
+        "The letter also said that the port had broken its lease."
+    )
+    assert speaker_of(claims(analyzer, text), "the port had broken its lease") == ("city council", "ORG")

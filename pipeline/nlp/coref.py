@@ -10,11 +10,17 @@ the links come from the article's own grammar (appositions, compounds, subjects,
   Webb, the suspect,`) or a noun or title compound before the name (`analyst Jane Roe`,
   `Interior Minister Klaus Weber`). A definite description (`the suspect said`) names the
   latest name introduced with that noun before it; a title owned by a country (`Austria's
-  interior minister said`, often in a lead) may also name the first one after it.
+  interior minister said`, often in a lead) may also name the first one after it, and an
+  indefinite title (`a police chief said`) names only one introduced with it in the next
+  two sentences (`Police Chief Jane Roe told ...`). A bare description (`the president`)
+  prefers a name given the role outright (`President X`) to one given it relative to
+  something else (`Y, the president of the bank`).
 - **Persons** (`person`). The fullest person name that a name refers to: a PERSON mention,
   or a name the article puts after a title or honorific or gives a title in apposition
-  (`Economy Minister Marcelo Ebrard`, `Mr Ebrard`, `Brent Sherwood, vice president`): a
-  person even where the entity recogniser called it an organisation.
+  (`Economy Minister Marcelo Ebrard`, `Mr Ebrard`, `Brent Sherwood, vice president`), a
+  forename and surname given a noun for a kind of person in apposition (`Jane Roe, a
+  professor,`), or a name relativised with `who` (`Jane Roe, who represents ...`): a person
+  even where the entity recogniser called it an organisation.
 - **Gender** (`gender`, `guess_gender`): from `Mr`/`Ms`-style honorifics before the name
   (forenames may stand between), else from the he/she pronouns after the surname in its own
   sentence; None when unsure, and None agrees with both.
@@ -27,8 +33,8 @@ the links come from the article's own grammar (appositions, compounds, subjects,
   that gender, `it` a single organisation or place (never a person or a plural group),
   `they` an organisation, a place, a group or several people (never one person).
 - **Pairs** (`pair`): `both men said` -> the nearest two people named together.
-- **Documents** (`issuer`): `the statement said` -> the nearest subject (then speaker) whose
-  own sentence mentions a statement (`X issued a statement`).
+- **Documents** (`issuer`): `the statement said` -> the nearest main-clause subject (then
+  speaker) whose own sentence mentions a statement (`X issued a statement`).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from spacy.tokens import Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, Sentence, clean_name
+from pipeline.nlp.lexicons.triggers import PERSONS
 
 # Courtesy titles before a person's name (general English usage, not from any article).
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "rev"})
@@ -50,6 +57,8 @@ HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", 
 # only `the`/`this`/`that` descriptions look for a name introduced earlier.
 DEFINITE = frozenset({"the", "this", "that"})
 NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# Relative pronouns that stand for people (`X, who said ...`), never for things.
+WHO = frozenset({"who", "whom"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Described:
     noun: str  # lowercased lemma of the describing noun
     name: str
     label: str  # the name's entity label: PERSON, ORG, GPE, NORP
+    relative: bool = False  # the noun has its own complement: `the president of the bank`
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,14 @@ def main_subject(tok: Token) -> bool:
     while verb.dep_ == "conj" and verb.head.i != verb.i:
         verb = verb.head
     return verb.dep_ == "ROOT"
+
+
+def _relative(noun: Token) -> bool:
+    """Whether a describing noun is relative to something it names (`the president of the
+    bank`, `the bank's president`): such a role is not what a bare `the president` means."""
+    return any(
+        c.dep_ == "poss" or c.dep_ == "prep" and c.lower_ in ("of", "at", "for") for c in noun.children
+    )
 
 
 def _is_common_noun(tok: Token) -> bool:
@@ -189,6 +207,14 @@ class Coref:
                 (clean_name(" ".join(t.text for t in _name_tokens(c))), c.ent_type_) for c in others
             ]
             self._groups.append((pos, names))
+        if any(
+            c.dep_ == "relcl"
+            and any(g.dep_ in ("nsubj", "nsubjpass") and g.lower_ in WHO for g in c.children)
+            for c in kids
+        ):
+            # `Jane Roe, who represents the firm, said`: English relativises people with
+            # `who`, things and organisations with `which`, so the name is a person's
+            titled.append(name)
         if label not in NAME_LABELS:
             return
         # a title or honorific right before the name makes it a person's name (`_name_tokens`
@@ -215,28 +241,52 @@ class Coref:
         if tok.dep_ == "appos" and _is_common_noun(tok.head):
             nouns.append(tok.head)
         for noun in nouns:
-            described.append(Described(pos, noun.lemma_.lower(), name, label))
-        # `Brent Sherwood, vice president of ...`: a title in apposition makes a person too
-        if any(n.lemma_.lower() in lx.TITLE_NOUNS for n in nouns if n.dep_ == "appos"):
+            described.append(Described(pos, noun.lemma_.lower(), name, label, _relative(noun)))
+        # `Brent Sherwood, vice president of ...`: a title in apposition makes a person too, and
+        # so does a noun for a kind of person after a forename and surname (`Jane Roe, a trade
+        # professor at ...`; a one-word company can be `the contractor` or `the supplier`)
+        appos = [n.lemma_.lower() for n in nouns if n.dep_ == "appos"]
+        if any(n in lx.TITLE_NOUNS or n in PERSONS and _personal_name(toks) for n in appos):
             titled.append(name)
 
     # ---------------------------------------------------------------- look-ups
 
     def described(
-        self, noun: str, pos: int, labels: tuple[str, ...] = NAME_LABELS, cataphora: bool = False
+        self,
+        noun: str,
+        pos: int,
+        labels: tuple[str, ...] = NAME_LABELS,
+        cataphora: bool = False,
+        bare: bool = False,
     ) -> Described | None:
         """The latest name introduced with `noun` before `pos`; with `cataphora`, when there
         is none before, the first one after (a lead sentence often gives the role first,
-        `Austria's interior minister said`, and the name later: `Interior Minister X`)."""
+        `Austria's interior minister said`, and the name later: `Interior Minister X`). A
+        `bare` description (`the president`, with no complement of its own) prefers a name
+        given the role outright (`President X`) to one given it relative to something else
+        (`Y, the president of the bank`)."""
         if self._described is None:
             self._scan()
         assert self._described is not None
         found = [d for d in self._described if d.noun == noun and d.label in labels]
         before = [d for d in found if d.pos < pos]
+        if bare and any(not d.relative for d in before):
+            before = [d for d in before if not d.relative]
         if before:
             return max(before, key=lambda d: d.pos)
         after = [d for d in found if d.pos > pos]
         return min(after, key=lambda d: d.pos) if cataphora and after else None
+
+    def introduced_after(self, noun: str, pos: int, sentences: int) -> Described | None:
+        """The first name introduced with `noun` after `pos` within the rest of its sentence
+        and the next `sentences` sentences (`A police chief said ... Police Chief X told`)."""
+        if self._described is None:
+            self._scan()
+        assert self._described is not None
+        ends = [s.end for s in self.ctx.sentences if s.end > pos][: sentences + 1]
+        until = ends[-1] if ends else pos
+        found = [d for d in self._described if d.noun == noun and pos < d.pos < until]
+        return min(found, key=lambda d: d.pos) if found else None
 
     def person(self, name: str) -> str | None:
         """The fullest person name that `name` refers to, or None when it names no person."""
@@ -292,13 +342,13 @@ class Coref:
         return sent.start if sent is not None else pos
 
     def issuer(self, noun: str, pos: int, speakers: list[Candidate]) -> Candidate | None:
-        """The latest source or main-clause subject before `pos` whose own sentence mentions
+        """The latest main-clause source or subject before `pos` whose own sentence mentions
         `noun` (`X issued a statement`): who issued the document `the statement` refers to."""
         word = re.compile(rf"\b{re.escape(noun)}s?\b", re.IGNORECASE)
         subjects = self.candidates(pos, [])  # main-clause subjects first: `X issued a statement`
         for c in subjects + [c for c in self.candidates(pos, speakers) if c not in subjects]:
-            if word.search(c.name):
-                continue
+            if word.search(c.name) or not c.main:
+                continue  # a source nested in a clause (`The letter came after X said`) issued nothing
             sent = self.ctx.sentence_at(c.pos)
             if sent is not None and word.search(self.ctx.text, sent.start, sent.end):
                 return c

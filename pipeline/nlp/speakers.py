@@ -3,14 +3,18 @@
 `SpeakerResolver` turns the subject (or agent, possessor, `according to` object) of a
 reporting cue into a name and a type (PERSON, ORG, GPE, GROUP or NONE): entity mentions are
 widened to the article's fullest form; a source phrase ending in a name set off by commas
-(`the company that runs it, Dick Clark Productions,`) is that name; definite descriptions
-(`the suspect`, `China's ambassador`) take the name the article introduced with that noun;
-bare titles (`the minister`) and organisation nouns (`the ministry`, `the bank`) resolve to
-the person titled so or the nearest compatible organisation; `the statement` to whoever
-issued it; pronouns to the nearest speaker or subject that agrees in gender and number
-(`pipeline.nlp.coref`). Names the article gives a title (`Minister X`) are persons even
-where the entity recogniser said otherwise. An unnamed source keeps its phrase (`critics`).
-One resolver serves one document, in text order.
+(`the company that runs it, Dick Clark Productions,`) is that name (never a person's home
+town); definite descriptions (`the suspect`, `China's ambassador`) take the name the
+article introduced with that noun, and an indefinite title (`a police chief says`) the name
+given that title in the next sentences; a new description of a person (`X has defended
+it. The estate agent said`) is the previous sentence's main subject; `the 56-year-old` is
+the person given that age, else the most mentioned person; bare titles (`the minister`) and
+organisation nouns (`the ministry`, `the bank`) resolve to the person titled so or the
+nearest compatible organisation; `the statement` to whoever issued it, `the party's
+letter` to the party; pronouns to the nearest speaker or subject that agrees in gender and
+number (`pipeline.nlp.coref`). Names the article gives a title (`Minister X`) are persons
+even where the entity recogniser said otherwise. An unnamed source keeps its phrase
+(`critics`). One resolver serves one document, in text order.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from spacy.tokens import Span, Token
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, Sentence, clean_name, token_span, token_start
 from pipeline.nlp.coref import DEFINITE, Candidate, Coref, main_subject, proper_name
+from pipeline.nlp.lexicons.triggers import PERSONS
 
 SEARCH_WINDOW = 20_000  # chars looked back for titles and salience; keeps long texts linear
+NAMED_AHEAD = 2  # sentences after an indefinite title (`a police chief said`) that may name it
 NAME_DEPS_DROP = {"relcl", "appos", "acl", "punct", "parataxis", "advcl", "cc"}
 
 
@@ -67,6 +73,24 @@ def _bare_title(tok: Token) -> bool:
     )
 
 
+def _age_description(tok: Token) -> str | None:
+    """The age of a definite age description (`the 56-year-old`, `the 56-year-old striker`),
+    or None. Only people are described by their age alone in news prose, and the definite
+    article says that the person was introduced before."""
+    if not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in tok.children):
+        return None
+    olds = (
+        [tok] if tok.lower_ == "old" else [c for c in tok.children if c.dep_ == "amod" and c.lower_ == "old"]
+    )
+    for old in olds:
+        for year in old.children:
+            if year.lemma_.lower() == "year" and year.i < old.i:
+                for num in year.children:
+                    if num.dep_ == "nummod" and num.like_num:
+                        return num.text
+    return None
+
+
 def _bare_noun(tok: Token) -> bool:
     """`the bank`: a definite noun with nothing that would make it a description of its own
     (`the Jordanian government`, `the bank's lawyers`)."""
@@ -107,6 +131,8 @@ def _in_main_clause(tok: Token) -> bool:
 
 # -------------------------------------------------------------- speaker text
 
+# Pronouns that only refer to a person (a personal pronoun after a noun shows it is one).
+PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
 # Possessive pronouns and the subject form their antecedent is found by (`his claim`).
 POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
 
@@ -183,6 +209,11 @@ class SpeakerResolver:
         described = self._described(sent, tok)
         if described is not None:
             return described
+        age = _age_description(tok)
+        if age is not None:
+            aged = self._aged(age, token_start(sent, tok))
+            if aged is not None:
+                return aged, "PERSON"
         if _bare_title(tok):
             # `the Prime Minister` -> the person titled so earlier; with none, the title stays
             # (naming the article's most frequent person instead misattributed speech to people
@@ -190,6 +221,9 @@ class SpeakerResolver:
             resolved = self._definite(tok, token_start(sent, tok))
             if resolved:
                 return resolved
+        varied = self._varied(sent, tok)
+        if varied is not None:
+            return varied, "PERSON"
         ents = sent.view().ents
         ent = _entity_of(tok, ents)
         if ent is None or ent.label_ != "PERSON":
@@ -197,7 +231,12 @@ class SpeakerResolver:
                 if c.dep_ != "appos":
                     continue
                 # `Another diplomat, former special envoy to Ukraine Kurt Volker,`
-                for g in (c, *(t for t in c.subtree if t.i != c.i)):
+                # a name inside a clause on the apposition (`X, a backer who met Y,`) is
+                # someone else
+                clauses = {t.i for k in c.children if k.dep_ in ("relcl", "acl") for t in k.subtree}
+                for g in (c, *(t for t in c.subtree if t.i != c.i and t.i not in clauses)):
+                    if c.pos_ == "NOUN" and g.i < c.i and c.i in (g.head.i, g.head.head.i):
+                        continue  # `X, a longtime Y backer,`: Y describes the backer, is not X
                     cent = _entity_of(g, ents)
                     if cent is not None and cent.label_ == "PERSON":
                         return self.ctx.fullest(cent.text), "PERSON"
@@ -218,6 +257,9 @@ class SpeakerResolver:
                 return self.ctx.expand_acronym(name), label
         if tok.lemma_.lower() in lx.DOCUMENT_NOUNS:  # `a report by Amnesty International`
             for c in tok.children:
+                # `the party's letter said`: a document speaks for the one it belongs to
+                if c.dep_ == "poss" and c.pos_ == "PROPN":
+                    return self._one(sent, c)
                 if c.dep_ == "prep" and c.lower_ in ("from", "by"):
                     for g in c.children:
                         if g.dep_ != "pobj":
@@ -286,6 +328,10 @@ class SpeakerResolver:
             return None
         name = clean_name(" ".join(t.text for t in run))
         head = tok.lemma_.lower()
+        if run[-1].ent_type_ in ("GPE", "LOC") and (
+            head in lx.TITLE_NOUNS | lx.GROUP_NOUNS or head in PERSONS
+        ):
+            return None  # `the protester, X, 60, from Leeds,`: a person's home, not the person
         person = self.coref.person(name)
         if person is not None or run[-1].ent_type_ == "PERSON" or head in lx.TITLE_NOUNS | lx.GROUP_NOUNS:
             return person or self.ctx.fullest(name), "PERSON"
@@ -305,17 +351,66 @@ class SpeakerResolver:
             c.dep_ == "poss" and c.ent_type_ in ("GPE", "ORG", "NORP") and not self.coref.person(c.text)
             for c in kids
         )
+        if head in lx.TITLE_NOUNS and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in kids):
+            # `A transit chief says ...`: news often gives a source's role first and the name
+            # right after (`Police Chief Jane Roe told ...`); an indefinite title introduces
+            # someone new, so only a name given that title in the next sentences is meant
+            ahead = self.coref.introduced_after(head, token_start(sent, tok), NAMED_AHEAD)
+            if ahead is not None and (ahead.label == "PERSON" or self.coref.person(ahead.name)):
+                return self.coref.person(ahead.name) or ahead.name, "PERSON"
+            return None
         if not owned and not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in kids):
             return None
         if any(c.dep_ == "appos" or c.dep_ == "poss" and not owned for c in kids):
             return None  # `the group, Big Machine,` / `his lawyer`: named in place, or not definite
-        found = self.coref.described(head, token_start(sent, tok), cataphora=owned)
+        bare = not owned and not any(c.dep_ == "prep" for c in kids)
+        found = self.coref.described(head, token_start(sent, tok), cataphora=owned, bare=bare)
         if found is None:
             return None
         if found.label == "PERSON" or self.coref.person(found.name):
             return self.coref.person(found.name) or found.name, "PERSON"
         label = "GPE" if found.label == "GPE" else "ORG"
         return self.ctx.expand_acronym(found.name), label
+
+    def _varied(self, sent: Sentence, tok: Token) -> str | None:
+        """`Jane Roe didn't expect it. The estate agent said ...`: news prose avoids repeating a
+        name by describing the person instead (elegant variation), so a definite singular
+        noun for a person that the article introduced with no name (no `X, the agent,`), that
+        it has not used before (`a patient ... the patient` is that unnamed patient) and that
+        carries no complement of its own (`the agent of X` is someone new) is the previous
+        sentence's main subject, when that is one person. Titles are left out: an office the
+        text never gave anyone (`the Prime Minister`) stays a title (see `_bare_title`)."""
+        if tok.tag_ != "NN" or tok.ent_type_ or not tok.text[:1].islower():
+            return None
+        head = tok.lemma_.lower()
+        if head in lx.GROUP_NOUNS | lx.ORG_NOUNS | lx.DOCUMENT_NOUNS | lx.TITLE_NOUNS:
+            return None
+        # a noun for a kind of person, or one the sentence itself treats as a person: a
+        # personal pronoun after it (`the agent said she ...`; not `the study`, `the court`)
+        if head not in PERSONS and (
+            head in lx.SOURCE_NOUNS
+            or not any(t.i > tok.i and t.lower_ in PERSONAL for t in tok.sent if t.pos_ == "PRON")
+        ):
+            return None
+        kids = list(tok.children)
+        if not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in kids):
+            return None
+        if any(c.dep_ in ("poss", "appos", "prep", "relcl", "acl") for c in kids):
+            return None
+        index = self.ctx.sentences.index(sent) if sent in self.ctx.sentences else 0
+        if index == 0:
+            return None
+        pos = token_start(sent, tok)
+        if re.search(rf"\b{re.escape(tok.lower_)}\b", self.ctx.text[max(0, pos - SEARCH_WINDOW) : pos], re.I):
+            return None  # `a patient ... the patient`: refers back to that unnamed mention
+        prev = self.ctx.sentences[index - 1]
+        for c in self.coref.candidates(pos, self.noted):
+            if c.pos < prev.start:
+                break
+            if c.pos >= prev.end or not c.main:
+                continue
+            return c.name if c.stype == "PERSON" and not c.plural else None
+        return None
 
     def _with_modifiers(self, sent: Sentence, tok: Token, ent: Span) -> str:
         """Entity text, widened to its noun phrase when the entity is a modifier."""
@@ -378,6 +473,27 @@ class SpeakerResolver:
                 if counts:
                     return max(counts.items(), key=lambda kv: kv[1])[0], "ORG"
         return None
+
+    def _aged(self, age: str, pos: int) -> str | None:
+        """The person `the {age}-year-old` refers to: the latest one the article gives that
+        age (`Jane Roe, 56,` / `56-year-old Jane Roe`), else the person named most often."""
+        text = self.ctx.text[max(0, pos - SEARCH_WINDOW) : pos]
+        name = r"((?:[A-Z][\w’'.-]+\s+){0,2}[A-Z][\w’'-]+)"
+        rx = re.compile(rf"{name},\s+{re.escape(age)}\b|\b{re.escape(age)}-year-old\s+{name}")
+        for m in reversed(list(rx.finditer(text))):
+            cand = m.group(1) or m.group(2)
+            person = self.coref.person(cand)
+            if person is not None:
+                return person
+        # no age given: an epithet names the story's central person, the one named most
+        # often so far (on a tie the one named first, in the lead), not merely the nearest
+        counts: dict[str, list[int]] = {}
+        for men in self.ctx.mentions_before(pos, ("PERSON",)):
+            key = self.ctx.fullest(men.text)
+            counts.setdefault(key, []).append(men.start)
+        if not counts:
+            return None
+        return max(counts.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))[0]
 
     def _person_words(self) -> set[str]:
         """Words of all PERSON mentions (computed once per document)."""
