@@ -309,3 +309,100 @@ def test_possessive_pronoun_source_of_a_speech_noun(analyzer: Analyzer) -> None:
     c = one(claims(analyzer, text), "claim")
     assert c.speaker == "Prince Andrew"
     assert c.content.startswith("the pair were never close")
+
+
+def test_quotation_running_over_paragraphs_is_one_claim(analyzer: Analyzer) -> None:
+    """A quotation printed over two paragraphs (no closing mark at the end of the first,
+    a new opening mark on the next) is one speech act: the second paragraph is not
+    attributed again as a claim of its own."""
+    text = (
+        'The mayor said on Friday: "We will build new schools in every district.\n\n'
+        '"The money is already in the budget and the work starts next month."'
+    )
+    found = claims(analyzer, text)
+    assert [c.cue for c in found] == ["say"]
+    assert "mayor" in (found[0].speaker or "")
+    assert found[0].content.startswith("We will build new schools")
+
+
+def test_quotation_does_not_run_into_the_next_paragraph(analyzer: Analyzer) -> None:
+    """A quotation opening a new paragraph is a new quotation, not the rest of this one."""
+    text = 'The mayor said: "We are ready."\n\n"The roads are clear," the police chief said.'
+    found = claims(analyzer, text)
+    assert [c.content for c in found] == ["We are ready.", "The roads are clear,"]
+    assert "mayor" in (found[0].speaker or "") and "chief" in (found[1].speaker or "")
+
+
+def test_that_clause_after_the_addressee_of_tell(analyzer: Analyzer) -> None:
+    """`tells the paper that S`: the parser hangs the that-clause on the addressee."""
+    text = (
+        "Guard Sam Ortiz tells the station that he wrestled with the young thief, "
+        "who pulled the bag from his hands."
+    )
+    c = one(claims(analyzer, text), "tell")
+    assert "Ortiz" in (c.speaker or "")
+    assert c.content.startswith("he wrestled with the young thief")
+
+
+def test_reporting_clause_closing_the_sentence(analyzer: Analyzer) -> None:
+    """`S, a spokesman told us.`: the closing reporting clause reports what precedes it."""
+    text = (
+        "The fairest way that the agency counts the seized goods is by weight, not by price, "
+        "a company spokesman told us."
+    )
+    c = one(claims(analyzer, text), "tell")
+    assert "spokesman" in (c.speaker or "")
+    assert c.content.startswith("The fairest way")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "speaker", "content"),
+    [
+        (
+            'Asked about the plan, Senator Jane Roe quipped, "Not on my watch."',
+            "quip",
+            "Jane Roe",
+            "Not on my watch.",
+        ),
+        ('"Put your hands up!" an officer ordered.', "order", "officer", "Put your hands up!"),
+        (
+            '"The best night of my life, honestly," Mark Jones laughed.',
+            "laugh",
+            "Mark Jones",
+            "The best night",
+        ),
+    ],
+)
+def test_verb_framing_a_quotation_reports_it(
+    analyzer: Analyzer, text: str, cue: str, speaker: str, content: str
+) -> None:
+    """A verb outside the cue lexicon (`quipped`, `laughed`) whose only complement is a
+    quotation set off by a comma reports that quotation."""
+    found = claims(analyzer, text)
+    assert [c.cue for c in found] == [cue]
+    assert speaker in (found[0].speaker or "")
+    assert found[0].content.startswith(content)
+    assert found[0].kind == "direct"
+
+
+def test_verb_with_an_object_does_not_frame_a_quotation(analyzer: Analyzer) -> None:
+    """`lifted the trophy, "For my mother."`: a verb acting on an object frames no speech."""
+    assert claims(analyzer, 'Senator Jane Roe lifted the trophy, "For my mother."') == []
+
+
+def test_quote_after_a_frame_holding_initials(analyzer: Analyzer) -> None:
+    """`told a crowd in Concord, N.H., "..."`: the periods of initials end no sentence."""
+    text = 'Governor Jane Roe spoke at a town hall in Concord, N.H., "We will not raise taxes this year."'
+    c = one(claims(analyzer, text), "speak")
+    assert c.kind == "direct"
+    assert c.content.startswith("We will not raise taxes")
+
+
+def test_second_quote_with_its_own_verb_is_not_the_first_ones_rest(analyzer: Analyzer) -> None:
+    """`"A," she said, adding, "B."`: B belongs to `adding`, not to the split quote of `said`."""
+    text = (
+        "\u201cPeople are more careful about buying cars,\u201d analyst Jane Roe said, adding, "
+        "\u201cThis year is just not as strong as last year.\u201d"
+    )
+    c = one(claims(analyzer, text), "say")
+    assert c.content == "People are more careful about buying cars,"

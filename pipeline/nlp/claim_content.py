@@ -6,7 +6,9 @@ clausal complement, offsets); `CONTENT_FINDERS` are tried in order by
 complement after the verb, a framed quotation (`quote_near`: quotes are paired at text
 level, so a quote running over sentences is one), any complement, a nested that-clause,
 a passive or object frame, an inverted headline frame, a parenthetical reporting clause,
-or the bare words after a plain reporting verb. Pure functions of the parse and the text.
+a that-clause misattached to a listener verb's addressee, a clause fronted before a closing
+`, X told us.`, or the bare words after a plain reporting verb. A chain of quotations
+(`"A," and "B"`) never runs across a paragraph break. Pure functions of the parse and the text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from spacy.tokens import Token
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.claim_syntax import (
     complement_of,
+    cue_of,
     object_content,
     object_ok,
     passive_content,
@@ -47,7 +50,7 @@ def quote_near(
         ):  # `…?’” Holmes testified`
             content = (q.start, q.end)
             after = quote_after(ctx, verb_end, sent)
-            if after and after.close <= sent.end + 1:
+            if after and after.close <= sent.end + 1 and not _cue_between(sent, verb_end, after.open):
                 content = (content[0], quote_chain_end(ctx, after))
             return content
     following = quote_after(ctx, verb_end, sent)
@@ -56,10 +59,25 @@ def quote_near(
     return None
 
 
+_INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gov|Sen|Rep|Gen|Lt|Col|Capt)\.")
+
+
+def _cue_between(sent: Sentence, start: int, end: int) -> bool:
+    """Whether a reporting verb stands between two offsets: in `"A," she said, adding, "B."`
+    B has a verb of its own, so it is not the rest of A (as in `"A," she said, "B."`)."""
+    if sent.doc is None:
+        return False
+    return any(
+        t.pos_ == "VERB" and cue_of(t) is not None and start <= token_start(sent, t) < end
+        for t in sent.view().toks
+    )
+
+
 def quote_after(ctx: Context, verb_end: int, sent: Sentence) -> Quote | None:
     for q in ctx.quotes:
         if verb_end <= q.open < sent.end:
-            gap = ctx.text[verb_end : q.open]
+            # initials and abbreviations (`in Concord, N.H.,`) end no sentence
+            gap = _INITIALS.sub("", ctx.text[verb_end : q.open])
             if len(gap) <= 60 and re.fullmatch(r"[^\"“”.!?;]*[,:]\s*", gap):
                 return q
             return None
@@ -72,6 +90,8 @@ def quote_chain_end(ctx: Context, q: Quote) -> int:
     idx = ctx.quotes.index(q)
     for nxt in ctx.quotes[idx + 1 :]:
         gap = ctx.text[end + 1 : nxt.open]
+        if "\n" in gap:
+            break  # a quotation opening a new paragraph is not chained to this one
         if re.fullmatch(r"\s*(?:,|and|or|,\s*and)?\s*", gap):
             end = nxt.end
         else:
@@ -236,6 +256,51 @@ def _parenthetical_frame(f: CueFrame) -> Content | None:
     return _span_content(f, toks) if len(toks) >= 4 else None
 
 
+def _addressee_that_clause(f: CueFrame) -> Content | None:
+    """`tells the paper that he fought the man`: a listener verb's object is the addressee,
+    and a `that` clause right after it is what was told (the ditransitive `tell X that S`);
+    the parser made it a relative clause on the addressee. A clause whose `that` is its own
+    subject (`told the crowd that gathered`) is a true relative clause and is left alone."""
+    verb = f.verb
+    if f.lemma not in lx.LISTENER_VERBS or f.comp is not None:
+        return None
+    for obj in verb.children:
+        if obj.dep_ not in ("dobj", "dative") or obj.i < verb.i:
+            continue
+        for rel in obj.children:
+            toks = list(rel.subtree)
+            if rel.dep_ != "relcl" or toks[0].lower_ != "that" or toks[0].i != obj.i + 1:
+                continue
+            if not any(c.dep_ in ("nsubj", "nsubjpass") and c.i != toks[0].i for c in rel.children):
+                continue
+            return _span_content(f, toks[1:]) if len(toks) >= 4 else None
+    return None
+
+
+def _trailing_frame(f: CueFrame) -> Content | None:
+    """`The rules are clear, an agency spokesman told us.`: a reporting clause set after a
+    comma at the end of a sentence reports everything before the comma; the parser took the
+    fronted clause for a modifier, so the verb has no complement."""
+    verb, subj, lemma = f.verb, f.subj, f.lemma
+    # the two plain reporting verbs; others (`added`, `testified`) have objects of their own
+    if lemma not in ("say", "tell") or subj is None or f.comp is not None:
+        return None
+    if verb.dep_ != "ROOT" or subj.i > verb.i or f.passive:
+        return None
+    toks = f.sent.view().toks if f.sent.doc is not None else []
+    first = min(t.i for t in subj.subtree)
+    if first < 5 or toks[first - 1].text != ",":
+        return None
+    # a closing frame adds at most the addressee and a time: `told us`, `said on Monday`
+    allowed = {"punct", "npadvmod", "advmod", "prep"} | ({"dobj", "dative"} if lemma == "tell" else set())
+    if any(c.dep_ not in allowed for c in verb.children if c.i > verb.i):
+        return None
+    before = toks[: first - 1]
+    if not any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in before):
+        return None  # `For the case report, X told the tale`: a fronted phrase, not a clause
+    return _span_content(f, before)
+
+
 def _bare_right_content(f: CueFrame) -> Content | None:
     """What follows a plain reporting verb when the parser missed its complement."""
     if f.lemma not in lx.BARE_CONTENT_VERBS:
@@ -255,5 +320,7 @@ CONTENT_FINDERS: tuple[Callable[[CueFrame], Content | None], ...] = (
     _object_frame_content,
     _inverted_frame,
     _parenthetical_frame,
+    _addressee_that_clause,
+    _trailing_frame,
     _bare_right_content,
 )

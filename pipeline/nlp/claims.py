@@ -9,6 +9,10 @@ module finds cues and their sources' tokens, vetoes, and makes the claims.
 Hand vetoes (`_veto_reason`) drop cues that cannot report a claim; with a `ClaimChooser`
 (`pipeline.nlp.decide`, learned) vetoed cues with content are candidates too, and the
 chooser keeps or drops every candidate, reading the veto reason among its features.
+Two structural claims bypass the chooser: a paragraph that is one bare quotation continues
+the previous paragraph's speaker (unless it only goes on with a quotation left open there),
+and a verb outside the cue lexicon whose only complement is a set-off quotation
+(`"No," she laughed`) reports it when the sentence has no other claim.
 """
 
 from __future__ import annotations
@@ -113,6 +117,8 @@ def _continued_quote(ctx: Context, idx: int, previous: Claim | None) -> Claim | 
     quote = next((q for q in ctx.quotes if q.open == sent.start), None)
     if quote is None or para_end - quote.close > 2:
         return None
+    if _runs_on_from_previous_paragraph(ctx, sent.start):
+        return None
     if any(
         _SAID.search(ctx.text[s.start : s.end])
         for s in ctx.sentences
@@ -134,6 +140,23 @@ def _continued_quote(ctx: Context, idx: int, previous: Claim | None) -> Claim | 
         content_start=c_start,
         content_end=c_end,
     )
+
+
+def _runs_on_from_previous_paragraph(ctx: Context, pos: int) -> bool:
+    """Whether the quotation opening at `pos` goes on from an unclosed one just before it.
+
+    English prints a quotation over several paragraphs with no closing mark at the end of
+    each paragraph but the last, and an opening mark at the start of the next: such a
+    paragraph is the same speech act as the one before (guidelines: one claim per speech
+    act), already claimed there, not a new statement by the same speaker.
+    """
+    before = [q for q in ctx.quotes if q.close <= pos]
+    if not before:
+        return False
+    last = before[-1]
+    closed = ctx.text[last.close : last.close + 1] in ('"', "”", "»")
+    gap = ctx.text[last.close : pos]
+    return not closed and not gap.strip(' "”»\n\t')
 
 
 _SAID = re.compile(r"\b(?:said|says|told|added|asked)\b")
@@ -199,7 +222,49 @@ def _sentence_claims(
         for c, pos in inherited
         if any(o is not c and o.content_start <= pos < o.content_end for o in out)
     }
-    return _drop_shadowed([c for c in out if id(c) not in drop])
+    kept = [c for c in out if id(c) not in drop]
+    if not kept:
+        framed = _quote_framing_claim(ctx, sent, stext, view, resolver)
+        kept = [framed] if framed is not None else []
+    return _drop_shadowed(kept)
+
+
+# What a verb that frames a quotation may have besides its subject and the quotation: how,
+# when and where it was said (`"No," she laughed softly after the vote`), nothing it acts on.
+_FRAME_DEPS = frozenset({"nsubj", "aux", "advmod", "npadvmod", "prep", "advcl", "punct"})
+
+
+def _quote_framing_claim(
+    ctx: Context, sent: Sentence, stext: str, view: DocView, resolver: SpeakerResolver
+) -> Claim | None:
+    """`"Not a chance," she quipped.` / `He answered, "Absolutely not."`: a verb outside the
+    cue lexicon reports speech when a quotation stands where its complement would be, set
+    off by a comma or colon, and the verb takes nothing else (an intransitive manner-of-
+    speaking use); its subject, a plausible source before it, is the speaker."""
+    for tok in view.toks:
+        if tok.dep_ != "ROOT" or tok.pos_ != "VERB" or tok.tag_ not in ("VBD", "VBZ", "VBP"):
+            continue
+        subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.i > tok.i or subj.lower_ in ("it", "this", "that", "which"):
+            return None
+        if not (plausible_source(subj) or ctx.is_person(subj.text)):
+            return None
+        v_start = token_start(sent, tok)
+        if ctx.quote_at(v_start) is not None:
+            return None
+        subj_chars = len(" ".join(t.text for t in subj.subtree))
+        near = cc.quote_near(ctx, v_start, v_start + len(tok.text), sent, subj_chars)
+        if near is None:
+            return None
+        outside = [c for c in tok.children if not near[0] - 1 <= token_start(sent, c) <= near[1]]
+        if any(c.dep_ not in _FRAME_DEPS for c in outside):
+            return None  # the verb acts on something besides the quotation
+        c_start, c_end = _trim_quote(ctx.text, *near)
+        if c_end - c_start < 3:
+            return None
+        name, stype = resolver.resolve(sent, subj)
+        return _make(ctx, sent, stext, name, stype, tok.lemma_.lower(), c_start, c_end, True)
+    return None
 
 
 def _drop_shadowed(claims: list[Claim]) -> list[Claim]:
@@ -291,7 +356,8 @@ def _verb_claim(
     c_start, c_end = content.start, content.end
     if not is_quote:
         c_start, c_end = trim_span(ctx.text, c_start, c_end)
-        if lemma in ("tell", "inform", "assure", "remind", "warn", "convince"):
+        if lemma in ("tell", "inform", "assure", "remind", "warn", "convince") and c_start >= f.v_end:
+            # `told reporters that S`: past the addressee (content before the verb has none)
             m = re.search(r"\bthat\s+", ctx.text[c_start:c_end])
             if m and m.start() < 80:
                 c_start += m.end()
