@@ -15,96 +15,108 @@ from pipeline.nlp.analyzer import Analyzer, run_jsonl
 from tests.support.paths import EVAL, ROOT
 
 # Every figure the README prints, per gold set: the value measured when these floors were set
-# (in the comment) minus 0.03, rounded down. Measured after issue 10's second round (event actors
-# from the parse, generic mentions dropped, status, location and speaker coreference, the decision
-# layers trained on train + train2); the blind split is scored here only as totals.
+# (in the comment) minus 0.03, rounded down. Measured after issue 10's third round (the
+# public-affairs gate, sense checks, news triggers from train3, status, location, actor and
+# speaker rules, the decision layers trained on train + train2 + train3) at commit 62c83a4;
+# the blind split is scored here only as totals, once per round.
 FLOORS = {
     "dev": {  # 11 articles, the original gold (the old word lists were tuned on it)
-        ("claims", "precision"): 0.91,  # 0.943
-        ("claims", "recall"): 0.88,  # 0.913
-        ("claims", "f1"): 0.89,  # 0.928
-        ("claims", "speaker_accuracy"): 0.93,  # 0.966
-        ("claims", "content_f1"): 0.90,  # 0.939
-        ("events", "precision"): 0.58,  # 0.611
-        ("events", "recall"): 0.55,  # 0.589
-        ("events", "f1"): 0.56,  # 0.599
-        ("events", "status_accuracy"): 0.84,  # 0.879
-        ("events", "location_accuracy"): 0.88,  # 0.914
-        ("events", "actor_recall"): 0.40,  # 0.430
-        ("events", "actor_precision"): 0.36,  # 0.391
+        ("claims", "precision"): 0.92,  # 0.955
+        ("claims", "recall"): 0.88,  # 0.917
+        ("claims", "f1"): 0.90,  # 0.936
+        ("claims", "speaker_accuracy"): 0.92,  # 0.957
+        ("claims", "content_f1"): 0.90,  # 0.936
+        ("events", "precision"): 0.59,  # 0.629
+        ("events", "recall"): 0.58,  # 0.619
+        ("events", "f1"): 0.59,  # 0.624
+        ("events", "status_accuracy"): 0.85,  # 0.885
+        ("events", "location_accuracy"): 0.88,  # 0.918
+        ("events", "actor_recall"): 0.39,  # 0.422
+        ("events", "actor_precision"): 0.38,  # 0.415
     },
     "extra": {  # 9 articles, three more annotators (the old lists were tuned on them too)
-        ("claims", "precision"): 0.86,  # 0.894
-        ("claims", "recall"): 0.73,  # 0.768
-        ("claims", "f1"): 0.79,  # 0.826
-        ("claims", "speaker_accuracy"): 0.94,  # 0.976
-        ("claims", "content_f1"): 0.89,  # 0.926
-        ("events", "precision"): 0.61,  # 0.645
-        ("events", "recall"): 0.54,  # 0.575
-        ("events", "f1"): 0.57,  # 0.608
-        ("events", "status_accuracy"): 0.87,  # 0.907
-        ("events", "location_accuracy"): 0.82,  # 0.850
-        ("events", "actor_recall"): 0.45,  # 0.484
-        ("events", "actor_precision"): 0.32,  # 0.352
+        ("claims", "precision"): 0.87,  # 0.908
+        ("claims", "recall"): 0.75,  # 0.787
+        ("claims", "f1"): 0.81,  # 0.843
+        ("claims", "speaker_accuracy"): 0.93,  # 0.961
+        ("claims", "content_f1"): 0.88,  # 0.919
+        ("events", "precision"): 0.63,  # 0.661
+        ("events", "recall"): 0.56,  # 0.597
+        ("events", "f1"): 0.59,  # 0.627
+        ("events", "status_accuracy"): 0.88,  # 0.910
+        ("events", "location_accuracy"): 0.79,  # 0.829
+        ("events", "actor_recall"): 0.47,  # 0.504
+        ("events", "actor_precision"): 0.37,  # 0.405
     },
     "heldout": {  # 3 articles, never tuned on
-        ("claims", "precision"): 0.85,  # 0.881
-        ("claims", "recall"): 0.81,  # 0.841
-        ("claims", "f1"): 0.83,  # 0.860
+        ("claims", "precision"): 0.87,  # 0.907
+        ("claims", "recall"): 0.85,  # 0.886
+        ("claims", "f1"): 0.86,  # 0.897
         ("claims", "speaker_accuracy"): 0.97,  # 1.000
-        ("claims", "content_f1"): 0.81,  # 0.840
-        ("events", "precision"): 0.72,  # 0.756
+        ("claims", "content_f1"): 0.80,  # 0.837
+        ("events", "precision"): 0.76,  # 0.791
         ("events", "recall"): 0.58,  # 0.618
-        ("events", "f1"): 0.65,  # 0.680
+        ("events", "f1"): 0.66,  # 0.694
         ("events", "status_accuracy"): 0.88,  # 0.912
         ("events", "location_accuracy"): 0.76,  # 0.794
         ("events", "actor_recall"): 0.44,  # 0.473
-        ("events", "actor_precision"): 0.40,  # 0.433
+        ("events", "actor_precision"): 0.42,  # 0.456
     },
     "train": {  # 48 corpus articles, issue 10's training split (the decision layers train on it)
-        ("claims", "precision"): 0.86,  # 0.896
-        ("claims", "recall"): 0.73,  # 0.766
-        ("claims", "f1"): 0.79,  # 0.826
-        ("claims", "speaker_accuracy"): 0.90,  # 0.937
-        ("claims", "content_f1"): 0.91,  # 0.942
-        ("events", "precision"): 0.44,  # 0.471
-        ("events", "recall"): 0.43,  # 0.466
-        ("events", "f1"): 0.43,  # 0.469
-        ("events", "status_accuracy"): 0.84,  # 0.876
-        ("events", "location_accuracy"): 0.76,  # 0.792 (was 0.876: six `held in jail` events
-        # now found, whose jail is named in another sentence)
-        ("events", "actor_recall"): 0.54,  # 0.572
-        ("events", "actor_precision"): 0.56,  # 0.592
+        ("claims", "precision"): 0.84,  # 0.874
+        ("claims", "recall"): 0.76,  # 0.790
+        ("claims", "f1"): 0.80,  # 0.830
+        ("claims", "speaker_accuracy"): 0.90,  # 0.932
+        ("claims", "content_f1"): 0.91,  # 0.944
+        ("events", "precision"): 0.59,  # 0.629
+        ("events", "recall"): 0.49,  # 0.529
+        ("events", "f1"): 0.54,  # 0.574
+        ("events", "status_accuracy"): 0.92,  # 0.955
+        ("events", "location_accuracy"): 0.86,  # 0.891
+        ("events", "actor_recall"): 0.55,  # 0.581
+        ("events", "actor_precision"): 0.60,  # 0.635
     },
     "train2": {  # 43 more corpus texts (tech, sport, lifestyle, politics): training data, in-sample
-        ("claims", "precision"): 0.69,  # 0.720
-        ("claims", "recall"): 0.60,  # 0.630
-        ("claims", "f1"): 0.64,  # 0.672
-        ("claims", "speaker_accuracy"): 0.88,  # 0.913
-        ("claims", "content_f1"): 0.92,  # 0.953
-        ("events", "precision"): 0.12,  # 0.155
-        ("events", "recall"): 0.39,  # 0.423
-        ("events", "f1"): 0.19,  # 0.227
-        ("events", "status_accuracy"): 0.69,  # 0.727
-        ("events", "location_accuracy"): 0.87,  # 0.909
-        ("events", "actor_recall"): 0.59,  # 0.625
-        ("events", "actor_precision"): 0.49,  # 0.526
+        ("claims", "precision"): 0.68,  # 0.717
+        ("claims", "recall"): 0.65,  # 0.685
+        ("claims", "f1"): 0.67,  # 0.701
+        ("claims", "speaker_accuracy"): 0.87,  # 0.905
+        ("claims", "content_f1"): 0.92,  # 0.950
+        ("events", "precision"): 0.23,  # 0.267
+        ("events", "recall"): 0.43,  # 0.462
+        ("events", "f1"): 0.30,  # 0.338
+        ("events", "status_accuracy"): 0.88,  # 0.917
+        ("events", "location_accuracy"): 0.97,  # 1.000
+        ("events", "actor_recall"): 0.72,  # 0.750
+        ("events", "actor_precision"): 0.63,  # 0.667
+    },
+    "train3": {  # 35 news pages, five more annotators: measured once unseen, then training data
+        ("claims", "precision"): 0.84,  # 0.878
+        ("claims", "recall"): 0.75,  # 0.787
+        ("claims", "f1"): 0.80,  # 0.830
+        ("claims", "speaker_accuracy"): 0.88,  # 0.910
+        ("claims", "content_f1"): 0.90,  # 0.931
+        ("events", "precision"): 0.54,  # 0.576
+        ("events", "recall"): 0.50,  # 0.539
+        ("events", "f1"): 0.52,  # 0.557
+        ("events", "status_accuracy"): 0.83,  # 0.865
+        ("events", "location_accuracy"): 0.81,  # 0.840
+        ("events", "actor_recall"): 0.58,  # 0.614
+        ("events", "actor_precision"): 0.53,  # 0.569
     },
     "blind": {  # 16 corpus articles, the blind test split: scored only as these totals, never read
-        ("claims", "precision"): 0.86,  # 0.897
-        ("claims", "recall"): 0.78,  # 0.813
-        ("claims", "f1"): 0.82,  # 0.853
-        ("claims", "speaker_accuracy"): 0.87,  # 0.903
-        ("claims", "content_f1"): 0.91,  # 0.948
-        ("events", "precision"): 0.41,  # 0.449
-        ("events", "recall"): 0.36,  # 0.393
-        ("events", "f1"): 0.38,  # 0.419
-        ("events", "status_accuracy"): 0.74,  # 0.773
-        # 0.773 when measured; lowered mid-round (third round) after this test's failure
-        # message showed 0.739, before messages for the blind split stopped carrying figures
-        ("events", "location_accuracy"): 0.70,
-        ("events", "actor_recall"): 0.58,  # 0.618
-        ("events", "actor_precision"): 0.58,  # 0.618
+        ("claims", "precision"): 0.83,  # 0.866
+        ("claims", "recall"): 0.80,  # 0.835
+        ("claims", "f1"): 0.82,  # 0.850
+        ("claims", "speaker_accuracy"): 0.86,  # 0.897
+        ("claims", "content_f1"): 0.91,  # 0.949
+        ("events", "precision"): 0.57,  # 0.600
+        ("events", "recall"): 0.39,  # 0.429
+        ("events", "f1"): 0.47,  # 0.500
+        ("events", "status_accuracy"): 0.76,  # 0.792
+        ("events", "location_accuracy"): 0.72,  # 0.750
+        ("events", "actor_recall"): 0.56,  # 0.595
+        ("events", "actor_precision"): 0.58,  # 0.611
     },
 }
 
