@@ -1,5 +1,5 @@
-"""End-to-end quality on every gold set (score.py: dev, extra, heldout, train and the blind
-split's totals) and robustness of the analyser."""
+"""End-to-end quality on every gold set (score.py: dev, extra, heldout, train, train2, train3
+and the blind split's totals) and robustness of the analyser."""
 
 from __future__ import annotations
 
