@@ -187,6 +187,33 @@ class Context:
             m.label == "PERSON" and words <= _name_words(m.text) for m in self.mentions
         )
 
+    def defined_acronym(self, name: str) -> str | None:
+        """The full name an acronym was introduced with (`the National Grid Authority (NGA)`):
+        the capitalised words just before the bracketed letters, when their initials hold the
+        acronym's letters in order (so an unrelated bracket is not taken for a definition).
+        Cached per document: every actor look-up would rescan the text."""
+        key = ("defined_acronym", name)
+        if key not in self._cache:
+            self._cache[key] = self._defined_acronym(name)
+        found = self._cache[key]
+        return found if isinstance(found, str) else None
+
+    def _defined_acronym(self, name: str) -> str | None:
+        short = name.strip()
+        if not (2 <= len(short) <= 8 and short.isalpha() and short.isupper()):
+            return None
+        found = re.search(
+            r"((?:[A-Z][\w.&'’-]*\s+(?:(?:of|the|for|and)\s+)?)*[A-Z][\w.&'’-]*)\s*\(" + short + r"\)",
+            self.text,
+        )
+        if found is None:
+            return None
+        full = re.sub(r"^(?:The|the)\s+", "", found.group(1))
+        initials = iter(w[0] for w in full.split() if w[0].isupper())
+        if not full.startswith(short[0]) or not all(ch in initials for ch in short):
+            return None
+        return clean_name(full)
+
     def expand_acronym(self, name: str) -> str:
         """`EU` -> `European Union` when the article spells it out somewhere."""
         letters = re.sub(r"[.\s]", "", name)

@@ -127,7 +127,7 @@ def participants(
         specific = specific or tok.lower_ in PARTY_PRONOUNS
         name = _name_of(ctx, view, sent_start, tok, coref)
         for n in (_countries(name) or [name]) if name else []:
-            n = expand_acronym(ctx, n) or n
+            n = ctx.defined_acronym(n) or n
             if n and n not in names and len(n) < 80:
                 names.append(n)
     return names[:MAX_PARTICIPANTS], specific or bool(names)
@@ -322,7 +322,7 @@ def _last_court(ctx: Context, pos: int) -> str | None:
     mentioned before `pos`."""
     for m in reversed(ctx.mentions_before(pos, ("ORG",))):
         if any(w in COURTS for w in re.findall(r"[a-z-]+", m.text.lower())):
-            return expand_acronym(ctx, m.text) or ctx.fullest(m.text, GROUP_LABELS)
+            return ctx.defined_acronym(m.text) or ctx.fullest(m.text, GROUP_LABELS)
     return None
 
 
@@ -340,26 +340,7 @@ def actor_name(ctx: Context, ent: Span) -> str:
         return country_name(ctx, clean_name(ent.text))
     # An organisation by its fullest mention in the article (`Democrats` -> `House
     # Democrats`, `SoftBank` -> `SoftBank Group Corp`): a later mention shortens the name.
-    return expand_acronym(ctx, ent.text) or ctx.fullest(ent.text, GROUP_LABELS)
-
-
-def expand_acronym(ctx: Context, name: str) -> str | None:
-    """The full name an acronym was introduced with (`the National Grid Authority (NGA)`):
-    the capitalised words just before the bracketed letters, when their initials hold the
-    acronym's letters in order (so an unrelated bracket is not taken for a definition)."""
-    short = name.strip()
-    if not (2 <= len(short) <= 8 and short.isalpha() and short.isupper()):
-        return None
-    found = re.search(
-        r"((?:[A-Z][\w.&'’-]*\s+(?:(?:of|the|for|and)\s+)?)*[A-Z][\w.&'’-]*)\s*\(" + short + r"\)", ctx.text
-    )
-    if found is None:
-        return None
-    full = re.sub(r"^(?:The|the)\s+", "", found.group(1))
-    initials = iter(w[0] for w in full.split() if w[0].isupper())
-    if not full.startswith(short[0]) or not all(ch in initials for ch in short):
-        return None
-    return clean_name(full)
+    return ctx.defined_acronym(ent.text) or ctx.fullest(ent.text, GROUP_LABELS)
 
 
 def country_name(ctx: Context, name: str) -> str:

@@ -295,11 +295,11 @@ def extract_events(ctx: Context, decider: EventChooser | None = None) -> list[Ev
     decides which trigger candidates are events and of which type; without one the hand
     rules decide.
     """
+    if public_share(ctx) < PUBLIC_FLOOR:
+        return []  # shopping, games, sport, arts: trigger words in their everyday senses
     events: list[Event] = []
     coref = Coref.of(ctx)
     doc_words = frozenset(lemma for s in ctx.sentences if s.doc is not None for lemma in s.view().lemmas)
-    if public_share(ctx) < PUBLIC_FLOOR:
-        return []  # shopping, games, sport, arts: trigger words in their everyday senses
     for idx, sent in enumerate(ctx.sentences):
         if sent.doc is None:
             continue
@@ -323,13 +323,12 @@ class _SentenceState:
 def candidates(view: DocView, doc_words: frozenset[str] = frozenset()) -> list[Candidate]:
     """Every trigger candidate of a sentence, phrases first claiming their words, in order."""
     doc = view.doc
-    phrases = [
-        Candidate(s, e, etype, cameo, True, "phrase", " ".join(t.lower_ for t in doc[s:e]))
-        if not (etype in MODIFIER_TYPES and senses.modifies_a_noun(doc[e - 1]))
-        else Candidate(s, e, etype, cameo, False, "modifier", " ".join(t.lower_ for t in doc[s:e]))
-        for s, e, etype, cameo in _phrase_matches(view)
-    ]
-    phrases = [senses.retyped(c, doc) for c in phrases]
+    phrases = []
+    for s, e, etype, cameo in _phrase_matches(view):
+        modifier = etype in MODIFIER_TYPES and senses.modifies_a_noun(doc[e - 1])  # `aid system`
+        words = " ".join(t.lower_ for t in doc[s:e])
+        cand = Candidate(s, e, etype, cameo, not modifier, "modifier" if modifier else "phrase", words)
+        phrases.append(senses.retyped(cand, doc))
     taken = {i for c in phrases for i in range(c.start, c.end)}
     return sorted(phrases + _single_triggers(view, taken, doc_words), key=lambda c: (c.start, c.end))
 
