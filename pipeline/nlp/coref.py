@@ -57,6 +57,17 @@ HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", 
 # only `the`/`this`/`that` descriptions look for a name introduced earlier.
 DEFINITE = frozenset({"the", "this", "that"})
 NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# Possessive and object pronouns as the subject form `Coref.antecedent` expects (`his claim`,
+# `charged him`); shared by the speaker resolver and the event participants.
+SUBJECT_FORM = {
+    "his": "he",
+    "him": "he",
+    "her": "she",
+    "hers": "she",
+    "its": "it",
+    "their": "they",
+    "them": "they",
+}
 # Relative pronouns that stand for people (`X, who said ...`), never for things.
 WHO = frozenset({"who", "whom"})
 

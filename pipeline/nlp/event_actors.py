@@ -42,7 +42,7 @@ from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, DocView, clean_name
-from pipeline.nlp.coref import Coref
+from pipeline.nlp.coref import SUBJECT_FORM, Coref
 from pipeline.nlp.lexicons.triggers import COURTS, MILITARY, PARTICIPANT_NOUNS, WEAPONS
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
@@ -88,8 +88,6 @@ def is_person(tok: Token) -> bool:
     return tok.lemma_.lower() in PERSON_NOUNS or tok.lower_ in PERSON_NOUNS
 
 
-# Possessive and object pronouns as the subject form `Coref.antecedent` expects.
-_SUBJECT_FORM = {"his": "he", "him": "he", "her": "she", "hers": "she", "their": "they", "them": "they"}
 # Pronouns that point at a particular party: an event they take part in is specific even
 # when the pronoun cannot be resolved (`he faces charges`). `you`/`we`/`it` are left out:
 # they are as often generic (`you can sign up for a trial`).
@@ -253,7 +251,7 @@ def _name_of(ctx: Context, view: DocView, sent_start: int, tok: Token, coref: Co
     if tok.pos_ == "PRON":
         if coref is not None and low in PARTY_PRONOUNS:
             # `his`/`her`/`their` refer as `he`/`she`/`they` do.
-            found = coref.antecedent(_SUBJECT_FORM.get(low, low), pos, [])
+            found = coref.antecedent(SUBJECT_FORM.get(low, low), pos, [])
             if found is not None:
                 return ctx.fullest(found.name) if found.stype == "PERSON" else found.name
             return None

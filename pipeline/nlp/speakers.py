@@ -26,7 +26,7 @@ from spacy.tokens import Span, Token
 
 from pipeline.nlp import lexicons as lx
 from pipeline.nlp.context import Context, Sentence, clean_name, token_span, token_start
-from pipeline.nlp.coref import DEFINITE, Candidate, Coref, main_subject, proper_name
+from pipeline.nlp.coref import DEFINITE, SUBJECT_FORM, Candidate, Coref, main_subject, proper_name
 from pipeline.nlp.lexicons.triggers import PERSONS
 
 SEARCH_WINDOW = 20_000  # chars looked back for titles and salience; keeps long texts linear
@@ -133,8 +133,6 @@ def _in_main_clause(tok: Token) -> bool:
 
 # Pronouns that only refer to a person (a personal pronoun after a noun shows it is one).
 PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
-# Possessive pronouns and the subject form their antecedent is found by (`his claim`).
-POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "its": "it", "their": "they"}
 
 
 class SpeakerResolver:
@@ -167,8 +165,8 @@ class SpeakerResolver:
         if low in ("who", "that", "which") and tok.head.dep_ == "relcl":
             tok = tok.head.head  # `a lawyer who said` -> the lawyer
             low = tok.lower_
-        if tok.dep_ == "poss" and low in POSSESSIVE_PRONOUNS:  # `his claim that ...`
-            return self._pronoun(sent, tok, POSSESSIVE_PRONOUNS[low])
+        if tok.dep_ == "poss" and low in SUBJECT_FORM:  # `his claim that ...`
+            return self._pronoun(sent, tok, SUBJECT_FORM[low])
         if low in lx.PERSON_PRONOUNS | lx.PLURAL_PRONOUNS | {"it"}:
             return self._pronoun(sent, tok)
         if tok.tag_ in ("NNS", "DT") and (low == "both" or any(c.lower_ == "both" for c in tok.children)):
